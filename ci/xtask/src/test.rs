@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! `cargo xtask test`: every test, counted into one `N passed, N failed`.
+
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::build::{self, Flavour};
+use crate::{paths, run, series, setup, vm};
+
+/// Pass and fail counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Tests that passed.
+    pub passed: usize,
+    /// Tests that failed.
+    pub failed: usize,
+    /// Tests skipped (counted apart, they neither pass nor fail).
+    pub skipped: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+    }
+
+    fn one(ok: bool) -> Tally {
+        Tally {
+            passed: ok as usize,
+            failed: !ok as usize,
+            skipped: 0,
+        }
+    }
+}
+
+/// Sums the `test result:` lines of `cargo test` output.
+pub fn parse_cargo_test(output: &str) -> Tally {
+    let mut t = Tally::default();
+    for line in output.lines() {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            continue;
+        };
+        for part in rest.split(';') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let n = |i: usize| words.get(i).and_then(|w| w.parse::<usize>().ok());
+            // "ok. 3 passed" or " 0 failed" or " 1 ignored"
+            let (num, what) = if words.len() >= 3 {
+                (n(1), words[2])
+            } else {
+                (n(0), words.get(1).copied().unwrap_or(""))
+            };
+            match (num, what) {
+                (Some(k), "passed") => t.passed += k,
+                (Some(k), "failed") => t.failed += k,
+                (Some(k), "ignored") => t.skipped += k,
+                _ => {}
+            }
+        }
+    }
+    t
+}
+
+/// Counts the TAP result lines (`ok`, `not ok`, `# SKIP`) of `output`.
+pub fn parse_tap(output: &str) -> Tally {
+    let mut t = Tally::default();
+    for line in output.lines() {
+        let line = line.trim_end();
+        let (ok, rest) = if let Some(r) = line.strip_prefix("ok ") {
+            (true, r)
+        } else if let Some(r) = line.strip_prefix("not ok ") {
+            (false, r)
+        } else {
+            continue;
+        };
+        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        let directive = rest
+            .split_once('#')
+            .map(|(_, d)| d.trim().to_ascii_uppercase());
+        match directive {
+            Some(d) if d.starts_with("SKIP") => t.skipped += 1,
+            // A known failure does not count against the run.
+            Some(d) if d.starts_with("TODO") => {}
+            _ if ok => t.passed += 1,
+            _ => t.failed += 1,
+        }
+    }
+    t
+}
+
+fn step(name: &str) {
+    eprintln!("\nxtask test: === {name} ===");
+}
+
+/// `cargo xtask test`.
+pub fn command(flavour: Flavour) -> Result<i32> {
+    let root = paths::repo_root();
+    let mut total = Tally::default();
+
+    step("set-up");
+    let ok = match setup::ensure() {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("xtask test: set-up failed: {e:#}");
+            false
+        }
+    };
+    total.add(Tally::one(ok));
+
+    step("cargo fmt --check");
+    total.add(Tally::one(run::succeeds_verbose(
+        Command::new("cargo")
+            .args(["fmt", "--all", "--check"])
+            .current_dir(&root),
+    )));
+
+    step("cargo clippy");
+    total.add(Tally::one(run::succeeds_verbose(
+        Command::new("cargo")
+            .args([
+                "clippy",
+                "--quiet",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .current_dir(&root),
+    )));
+
+    step("cargo test --workspace");
+    let out = Command::new("cargo")
+        .args(["test", "--workspace"])
+        .current_dir(&root)
+        .output();
+    match out {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            print!("{text}");
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            let t = parse_cargo_test(&text);
+            total.add(t);
+            if !out.status.success() && t.failed == 0 {
+                eprintln!("xtask test: cargo test failed before running its tests");
+                total.add(Tally::one(false));
+            }
+        }
+        Err(e) => {
+            eprintln!("xtask test: cannot run cargo test: {e}");
+            total.add(Tally::one(false));
+        }
+    }
+
+    step("series --check");
+    let ok = match series::command(true) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("xtask test: {e:#}");
+            false
+        }
+    };
+    total.add(Tally::one(ok));
+
+    step(&format!("kernel build ({})", flavour.name()));
+    match build::kernel(flavour) {
+        Ok(built) => {
+            total.add(Tally::one(true));
+            step("in-VM tests");
+            total.add(vm_tests(&built));
+        }
+        Err(e) => {
+            eprintln!("xtask test: {e:#}");
+            eprintln!("xtask test: no kernel, so the in-VM tests cannot run: counted as failed");
+            total.add(Tally::one(false));
+            total.add(Tally::one(false));
+        }
+    }
+
+    println!();
+    if total.skipped > 0 {
+        println!(
+            "{} passed, {} failed, {} skipped",
+            total.passed, total.failed, total.skipped
+        );
+    } else {
+        println!("{} passed, {} failed", total.passed, total.failed);
+    }
+    Ok(if total.failed == 0 { 0 } else { 1 })
+}
+
+/// Boots the kernel once and runs `selftests/vm/run.sh` in it. Every TAP
+/// result counts, and so does a clean kernel log.
+fn vm_tests(built: &build::Built) -> Tally {
+    let root = paths::repo_root();
+    let script = root.join("selftests/vm/run.sh");
+    let cmd = vec![
+        "sh".to_owned(),
+        script.to_string_lossy().into_owned(),
+        built.release.clone(),
+        built.version.clone(),
+    ];
+    let opts = vm::options(2, "2G");
+    match vm::boot(built, &opts, &cmd, true) {
+        Ok(out) => {
+            let mut t = parse_tap(&out.stdout);
+            if t.passed + t.failed == 0 {
+                eprintln!("xtask test: the in-VM tests reported no result");
+                t.failed += 1;
+            }
+            if out.status != 0 && t.failed == 0 {
+                eprintln!("xtask test: the in-VM runner exited {}", out.status);
+                t.failed += 1;
+            }
+            let clean = out.splats.is_empty();
+            if !clean {
+                eprintln!("xtask test: the guest kernel reported bugs:");
+                for l in &out.splats {
+                    eprintln!("  {l}");
+                }
+            }
+            t.add(Tally::one(clean));
+            t
+        }
+        Err(e) => {
+            eprintln!("xtask test: the VM could not run the tests: {e:#}");
+            Tally::one(false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_test_results_are_summed() {
+        let out = "running 3 tests\n\
+                   test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\
+                   test result: FAILED. 5 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out\n";
+        assert_eq!(
+            parse_cargo_test(out),
+            Tally {
+                passed: 8,
+                failed: 2,
+                skipped: 1
+            }
+        );
+        assert_eq!(parse_cargo_test("nothing\n"), Tally::default());
+    }
+
+    #[test]
+    fn tap_results_are_counted() {
+        let out = "TAP version 13\n1..5\n\
+                   ok 1 kernel is ours\n\
+                   not ok 2 /proc/task_diag exists\n\
+                   ok 3 thing # SKIP no gcc\n\
+                   # ok 9 nested diagnostics do not count\n\
+                   ok 4 - dash form\n\
+                   not ok 5 known # TODO later\n\
+                   ok not-a-number\n";
+        assert_eq!(
+            parse_tap(out),
+            Tally {
+                passed: 2,
+                failed: 1,
+                skipped: 1
+            }
+        );
+    }
+}
