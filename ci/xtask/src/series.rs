@@ -210,13 +210,15 @@ pub fn diffstat(sections: &[Section]) -> String {
     let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let max_change = rows.iter().map(|r| r.1 + r.2).max().unwrap_or(0);
     let num_w = max_change.to_string().len();
-    let graph_w = WIDTH.saturating_sub(name_w + num_w + 5).max(10);
+    let graph_w = WIDTH.saturating_sub(name_w + num_w + 6).max(10);
     let mut out = String::new();
     let (mut adds, mut dels) = (0, 0);
     for (name, a, d) in &rows {
         adds += a;
         dels += d;
         let total = a + d;
+        // git's scale_linear(): the total and the additions are scaled, the
+        // deletions are what remains.
         let (ga, gd) = if max_change <= graph_w {
             (*a, *d)
         } else {
@@ -224,10 +226,12 @@ pub fn diffstat(sections: &[Section]) -> String {
                 if n == 0 {
                     0
                 } else {
-                    (n * graph_w / max_change).max(1)
+                    n * (graph_w - 1) / max_change + 1
                 }
             };
-            (scale(*a), scale(*d))
+            let t = scale(total);
+            let ga = scale(*a);
+            (ga, t.saturating_sub(ga))
         };
         let _ = writeln!(
             out,
@@ -257,6 +261,14 @@ pub fn diffstat(sections: &[Section]) -> String {
         );
     }
     out.push('\n');
+    for s in sections.iter().filter(|s| s.new_file) {
+        let mode = s
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix("new file mode "))
+            .unwrap_or("100644");
+        let _ = writeln!(out, " create mode {mode} {}", s.path);
+    }
     out
 }
 
