@@ -3,10 +3,12 @@
 #
 # The in-VM test runner: run by `cargo xtask test` as root inside the guest,
 # it prints TAP that the xtask counts. Arguments: the expected `uname -r` and
-# `uname -v` of the kernel that was just built.
+# `uname -v` of the kernel that was just built, and the directory of the
+# built selftests.
 
 want_release=$1
 want_version=$2
+bin_dir=$3
 n=0
 fails=0
 
@@ -32,7 +34,6 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..5"
 
 release=$(uname -r)
 version=$(uname -v)
@@ -65,6 +66,13 @@ if [ $? -ne 0 ] && echo "$err" | grep -q "Invalid argument"; then
 	ok "a malformed request is refused with EINVAL"
 else
 	not_ok "a malformed request is refused with EINVAL" "shell said: $err"
+fi
+
+echo "1..$n"
+
+# The functional tests print their own TAP, counted by the xtask.
+if [ -n "$bin_dir" ]; then
+	"$bin_dir/task_diag_test" || fails=$((fails + 1))
 fi
 
 [ "$fails" -eq 0 ]

@@ -241,19 +241,32 @@ pub fn step_of(line: &str) -> Option<String> {
     Some(format!("{verb} {obj}"))
 }
 
-/// Lines of a build log that report errors, first ones first.
+/// Lines of a build log that report errors, first ones first, each with the
+/// `--> file:line` that follows a Rust error.
 pub fn first_errors(log: &str, max: usize) -> Vec<&str> {
-    log.lines()
-        .filter(|l| {
-            l.contains("error:")
-                || l.contains("error[")
-                || l.contains("*** [")
-                || l.contains("Error ")
-                || l.contains("undefined reference")
-                || l.contains("undefined symbol")
-        })
-        .take(max)
-        .collect()
+    let lines: Vec<&str> = log.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if out.len() >= max {
+            break;
+        }
+        let is_error = l.contains("error:")
+            || l.contains("error[")
+            || l.contains("*** [")
+            || l.contains("Error ")
+            || l.contains("undefined reference")
+            || l.contains("undefined symbol");
+        if is_error {
+            out.push(*l);
+            if let Some(next) = lines
+                .get(i + 1)
+                .filter(|n| n.trim_start().starts_with("--> "))
+            {
+                out.push(next);
+            }
+        }
+    }
+    out
 }
 
 fn make(tree: &Path, log_path: &Path) -> Result<()> {
@@ -372,6 +385,11 @@ mod tests {
         let log = "  CC a.o\nerror[E0425]: cannot find value\nfoo\nmake[1]: *** [x] Error 1\n";
         assert_eq!(first_errors(log, 1), ["error[E0425]: cannot find value"]);
         assert_eq!(first_errors(log, 5).len(), 2);
+        let rust = "error[E0310]: bad\n   --> rust/kernel/x.rs:1:2\n    |\n";
+        assert_eq!(
+            first_errors(rust, 5),
+            ["error[E0310]: bad", "   --> rust/kernel/x.rs:1:2"]
+        );
     }
 
     #[test]

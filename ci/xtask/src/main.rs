@@ -11,6 +11,7 @@ mod build;
 mod paths;
 mod pin;
 mod run;
+mod selftests;
 mod series;
 mod setup;
 mod test;

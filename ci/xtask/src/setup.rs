@@ -131,24 +131,32 @@ fn debian_packages() -> Result<()> {
     Ok(())
 }
 
-fn has_rust_src() -> bool {
+/// The bare target the uapi crate must build for.
+pub const BARE_TARGET: &str = "x86_64-unknown-none";
+
+fn rustup_has(list: &str, prefix: &str) -> bool {
     Command::new("rustup")
-        .args(["component", "list", "--installed"])
+        .args([list, "list", "--installed"])
         .output()
         .map(|o| {
             String::from_utf8_lossy(&o.stdout)
                 .lines()
-                .any(|l| l.starts_with("rust-src"))
+                .any(|l| l.starts_with(prefix))
         })
         .unwrap_or(false)
+}
+
+fn has_rust_src() -> bool {
+    rustup_has("component", "rust-src") && rustup_has("target", BARE_TARGET)
 }
 
 fn rust_src() -> Result<()> {
     if has_rust_src() {
         return Ok(());
     }
-    eprintln!("xtask: adding the rust-src component");
-    run::status(Command::new("rustup").args(["component", "add", "rust-src"]))
+    eprintln!("xtask: adding the rust-src component and the {BARE_TARGET} target");
+    run::status(Command::new("rustup").args(["component", "add", "rust-src"]))?;
+    run::status(Command::new("rustup").args(["target", "add", BARE_TARGET]))
 }
 
 fn has_bindgen() -> bool {

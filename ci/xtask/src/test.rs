@@ -6,7 +6,8 @@ use std::process::Command;
 use anyhow::Result;
 
 use crate::build::{self, Flavour};
-use crate::{paths, run, series, setup, vm};
+use crate::pin::Pin;
+use crate::{paths, run, selftests, series, setup, tree, vm};
 
 /// Pass and fail counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +133,20 @@ pub fn command(flavour: Flavour) -> Result<i32> {
             .current_dir(&root),
     )));
 
+    step("task-diag-uapi builds for a bare target");
+    total.add(Tally::one(run::succeeds_verbose(
+        Command::new("cargo")
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "task-diag-uapi",
+                "--target",
+                setup::BARE_TARGET,
+            ])
+            .current_dir(&root),
+    )));
+
     step("cargo test --workspace");
     let out = Command::new("cargo")
         .args(["test", "--workspace"])
@@ -192,16 +207,28 @@ pub fn command(flavour: Flavour) -> Result<i32> {
     Ok(if total.failed == 0 { 0 } else { 1 })
 }
 
-/// Boots the kernel once and runs `selftests/vm/run.sh` in it. Every TAP
-/// result counts, and so does a clean kernel log.
+/// Builds the selftests, boots the kernel once and runs
+/// `selftests/vm/run.sh` in it. Every TAP result counts, and so does a clean
+/// kernel log.
 fn vm_tests(built: &build::Built) -> Tally {
     let root = paths::repo_root();
+    let bin_dir = match Pin::load()
+        .and_then(|pin| tree::pristine(&pin))
+        .and_then(|src| selftests::build(&src))
+    {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("xtask test: {e:#}");
+            return Tally::one(false);
+        }
+    };
     let script = root.join("selftests/vm/run.sh");
     let cmd = vec![
         "sh".to_owned(),
         script.to_string_lossy().into_owned(),
         built.release.clone(),
         built.version.clone(),
+        bin_dir.to_string_lossy().into_owned(),
     ];
     let opts = vm::options(2, "2G");
     match vm::boot(built, &opts, &cmd, true) {

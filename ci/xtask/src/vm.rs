@@ -75,7 +75,7 @@ pub fn vng_command(bzimage: &Path, opts: &VmOptions, rwdir: &Path, exec: &str) -
             cmd.arg("--qemu-opts=-accel tcg,thread=single");
         }
     }
-    cmd.args(["--exec", exec]).arg("LLVM=1");
+    cmd.args(["--exec", exec]);
     cmd.env("PATH", paths::tool_path());
     cmd
 }
@@ -300,7 +300,7 @@ mod tests {
         assert!(s.starts_with("--run /k/bzImage --force-9p --cpus 2 --memory 4G --rwdir=/d"));
         assert!(args.contains(&"--disable-kvm".to_owned()));
         assert!(args.contains(&"--qemu-opts=-accel tcg,thread=single".to_owned()));
-        assert!(s.ends_with("--exec true LLVM=1"));
+        assert!(s.ends_with("--exec true"));
         let kvm = VmOptions {
             kvm: true,
             cpus: 1,

@@ -2,17 +2,37 @@
 
 //! `/proc/task_diag`: a binary, transactional interface to task information.
 //!
-//! A client writes one request (which tasks, which attribute groups) and reads
-//! back a stream of netlink-format messages, one per task. This first version
-//! only registers the file: a read returns end of file, and every request is
-//! refused with `EINVAL` until the request parser lands.
+//! A client writes one request (`struct nlmsghdr` then `struct
+//! task_diag_pid`: which tasks, which groups of attributes) and reads back a
+//! stream of netlink-format messages, one per task, ended by `NLMSG_DONE`.
+//! The ABI and its errors are described in `include/uapi/linux/task_diag.h`
+//! and `Documentation/filesystems/task_diag.rst`.
+//!
+//! Guarantees of a dump:
+//!
+//! - `read()` returns whole messages only, as many as fit in the buffer.
+//! - Tasks come in the order of their pid numbers in the pid namespace of the
+//!   procfs mount. The dump keeps a cursor (the next pid number), so a task
+//!   alive for the whole dump is reported exactly once, whatever forks and
+//!   exits meanwhile, and whatever the sizes of the reads.
+//! - A task is reported only if the opener of the file, the writer of the
+//!   request and the reader could each read it under ptrace rules
+//!   (`PTRACE_MODE_READ_FSCREDS`): a passed file descriptor never shows more
+//!   than the weakest of them could see.
+
+use core::mem::{offset_of, size_of};
 
 use kernel::{
     c_str,
-    fs::File,
+    cred::Credential,
+    pid_namespace::{Pid, PidNamespace, TaskKind},
     prelude::*,
-    proc_fs::{ProcFile, Registration},
+    proc_fs::{OpenFile, ProcFile, Registration},
+    sync::{new_mutex, rcu, Mutex},
+    task::Task,
+    types::ARef,
     uaccess::{UserSliceReader, UserSliceWriter},
+    uapi,
 };
 
 module! {
@@ -35,20 +55,560 @@ impl kernel::Module for TaskDiagModule {
     }
 }
 
+/// Length of `struct nlmsghdr`.
+const NLMSG_HDRLEN: usize = size_of::<uapi::nlmsghdr>();
+/// Length of `struct nlattr`.
+const NLA_HDRLEN: usize = size_of::<uapi::nlattr>();
+/// Length of the request payload this kernel knows.
+const REQ_LEN: usize = size_of::<uapi::task_diag_pid>();
+/// Longest request payload accepted: as for other extensible structs, a page.
+const REQ_MAX: usize = 4096;
+/// Longest message built. A task whose attributes do not fit continues in
+/// the next message (`TASK_DIAG_FLAG_CONT`).
+const MSG_MAX: usize = 4096;
+/// The highest attribute type (group number).
+const ATTR_MAX: u32 = uapi::__TASK_DIAG_ATTR_MAX - 1;
+/// Groups this kernel reports today.
+const SHOW_SUPPORTED: u64 = 1u64 << uapi::TASK_DIAG_BASE;
+/// Every group the ABI defines.
+const SHOW_KNOWN: u64 = (1u64 << uapi::__TASK_DIAG_ATTR_MAX) - 1;
+
+kernel::static_assert!(NLMSG_HDRLEN == 16);
+kernel::static_assert!(NLA_HDRLEN == 4);
+kernel::static_assert!(REQ_LEN == 24);
+kernel::static_assert!(size_of::<uapi::task_diag_msg>() == 12);
+kernel::static_assert!(size_of::<uapi::task_diag_base>() == 44);
+
+/// Which tasks a request asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strategy {
+    /// Every process (thread-group leader).
+    All,
+    /// One task.
+    One,
+    /// Every task (thread).
+    AllThread,
+    /// The child processes of every thread of a process.
+    Children,
+    /// The threads of a process.
+    Thread,
+}
+
+impl Strategy {
+    fn from_u64(v: u64) -> Result<Self> {
+        Ok(match v {
+            0 => Strategy::All,
+            1 => Strategy::One,
+            2 => Strategy::AllThread,
+            3 => Strategy::Children,
+            4 => Strategy::Thread,
+            _ => return Err(EINVAL),
+        })
+    }
+}
+
+/// A validated request.
+#[derive(Clone, Copy)]
+struct Request {
+    show: u64,
+    strategy: Strategy,
+    seq: u32,
+    /// The pid of `One`; the process id of `Children` and `Thread`.
+    target: Pid,
+}
+
+/// Reads a native-endian `u32` at `off` of `b`; 0 past the end (the callers
+/// only read inside buffers whose length they checked).
+fn get_u32(b: &[u8], off: usize) -> u32 {
+    let mut v = [0u8; 4];
+    if let Some(s) = b.get(off..off + 4) {
+        v.copy_from_slice(s);
+    }
+    u32::from_ne_bytes(v)
+}
+
+fn get_u64(b: &[u8], off: usize) -> u64 {
+    let mut v = [0u8; 8];
+    if let Some(s) = b.get(off..off + 8) {
+        v.copy_from_slice(s);
+    }
+    u64::from_ne_bytes(v)
+}
+
+/// Copies `data` into `b` at `off` (no-op past the end).
+fn put(b: &mut [u8], off: usize, data: &[u8]) {
+    if let Some(d) = b.get_mut(off..off + data.len()) {
+        d.copy_from_slice(data);
+    }
+}
+
+impl Request {
+    /// Parses and validates the bytes of a request: `struct nlmsghdr` then
+    /// `struct task_diag_pid` (the payload, possibly longer, then zero).
+    fn parse(hdr: &[u8; NLMSG_HDRLEN], pid: &[u8; REQ_LEN], total: usize) -> Result<Self> {
+        if get_u32(hdr, offset_of!(uapi::nlmsghdr, nlmsg_len)) as usize != total {
+            return Err(EINVAL);
+        }
+        let show = get_u64(pid, offset_of!(uapi::task_diag_pid, show_flags));
+        let strategy =
+            Strategy::from_u64(get_u64(pid, offset_of!(uapi::task_diag_pid, dump_strategy)))?;
+        let target = get_u32(pid, offset_of!(uapi::task_diag_pid, pid));
+        if get_u32(pid, offset_of!(uapi::task_diag_pid, reserved)) != 0 {
+            return Err(EINVAL);
+        }
+        if show & !SHOW_KNOWN != 0 || show & !SHOW_SUPPORTED != 0 {
+            return Err(EINVAL);
+        }
+        // ALL and ALL_THREAD ignore the pid; for the others a pid that
+        // cannot exist is simply not found (ESRCH) when the dump starts.
+        let target = match strategy {
+            Strategy::All | Strategy::AllThread => 0,
+            _ => Pid::try_from(target).unwrap_or(0),
+        };
+        Ok(Self {
+            show,
+            strategy,
+            seq: get_u32(hdr, offset_of!(uapi::nlmsghdr, nlmsg_seq)),
+            target,
+        })
+    }
+}
+
+/// The credentials a dump is checked against.
+struct Viewers {
+    opener: ARef<Credential>,
+    writer: ARef<Credential>,
+}
+
+impl Viewers {
+    /// Whether the opener, the writer and `reader` may all read `task`.
+    fn may_read(&self, reader: &Credential, task: &Task) -> bool {
+        let (o, w, r) = (&*self.opener, &*self.writer, reader);
+        if !o.may_ptrace_read(task) {
+            return false;
+        }
+        if !core::ptr::eq(w, o) && !w.may_ptrace_read(task) {
+            return false;
+        }
+        if !core::ptr::eq(r, o) && !core::ptr::eq(r, w) && !r.may_ptrace_read(task) {
+            return false;
+        }
+        true
+    }
+}
+
+/// A message buffer allocated once per open file.
+///
+/// # Invariants
+///
+/// `len <= buf.len()`.
+struct MsgBuf {
+    buf: KVec<u8>,
+    len: usize,
+}
+
+impl MsgBuf {
+    fn new() -> Result<Self> {
+        Ok(Self {
+            buf: KVec::from_elem(0u8, MSG_MAX, GFP_KERNEL)?,
+            len: 0,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    fn room(&self) -> usize {
+        self.buf.len() - self.len
+    }
+
+    /// Appends `data`, which the caller checked fits in [`Self::room`].
+    fn append(&mut self, data: &[u8]) {
+        let end = self.len + data.len();
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(data);
+            // INVARIANT: `end` is within `buf`, as `get_mut` succeeded.
+            self.len = end;
+        }
+    }
+
+    fn put_u32(&mut self, off: usize, v: u32) {
+        put(&mut self.buf, off, &v.to_ne_bytes());
+    }
+
+    /// Starts a message: a `struct nlmsghdr` whose length is set by
+    /// [`Self::finish`].
+    fn begin(&mut self, ty: u16, seq: u32) {
+        self.len = 0;
+        let mut hdr = [0u8; NLMSG_HDRLEN];
+        put(
+            &mut hdr,
+            offset_of!(uapi::nlmsghdr, nlmsg_type),
+            &ty.to_ne_bytes(),
+        );
+        let flags = uapi::NLM_F_MULTI as u16;
+        put(
+            &mut hdr,
+            offset_of!(uapi::nlmsghdr, nlmsg_flags),
+            &flags.to_ne_bytes(),
+        );
+        put(
+            &mut hdr,
+            offset_of!(uapi::nlmsghdr, nlmsg_seq),
+            &seq.to_ne_bytes(),
+        );
+        self.append(&hdr);
+    }
+
+    fn finish(&mut self) {
+        let len = self.len as u32;
+        self.put_u32(offset_of!(uapi::nlmsghdr, nlmsg_len), len);
+    }
+
+    /// Appends one attribute, padded to 4 bytes; `false` when it does not fit.
+    fn attr(&mut self, ty: u16, payload: &[u8]) -> bool {
+        let len = NLA_HDRLEN + payload.len();
+        let padded = (len + 3) & !3;
+        if padded > self.room() {
+            return false;
+        }
+        let mut hdr = [0u8; NLA_HDRLEN];
+        put(
+            &mut hdr,
+            offset_of!(uapi::nlattr, nla_len),
+            &(len as u16).to_ne_bytes(),
+        );
+        put(
+            &mut hdr,
+            offset_of!(uapi::nlattr, nla_type),
+            &ty.to_ne_bytes(),
+        );
+        self.append(&hdr);
+        self.append(payload);
+        self.append(&[0u8; 3][..padded - len]);
+        true
+    }
+}
+
+/// Where a dump stands.
+enum Phase {
+    /// No request, or the last dump was read to its end: `read()` returns 0.
+    Idle,
+    /// Tasks with pid numbers from `cursor` on are still to come.
+    Dumping {
+        req: Request,
+        cursor: Pid,
+        viewers: Viewers,
+        /// A task whose messages continue, with the next group to emit.
+        cont: Option<(ARef<Task>, u32)>,
+    },
+}
+
+/// The state of one open file, under its mutex.
+struct State {
+    phase: Phase,
+    /// A whole message not yet read.
+    msg: MsgBuf,
+    pending: bool,
+}
+
 /// The state of one open `/proc/task_diag`.
-struct TaskDiag;
+#[pin_data]
+struct TaskDiag {
+    ns: ARef<PidNamespace>,
+    #[pin]
+    state: Mutex<State>,
+}
+
+/// The `task_diag_base` payload of `task`.
+fn base(task: &Task, ns: &PidNamespace) -> [u8; size_of::<uapi::task_diag_base>()] {
+    let mut b = [0u8; size_of::<uapi::task_diag_base>()];
+    let fields = [
+        (offset_of!(uapi::task_diag_base, tgid), task.tgid_nr_ns(ns)),
+        (offset_of!(uapi::task_diag_base, pid), task.pid_nr_ns(ns)),
+        (offset_of!(uapi::task_diag_base, ppid), task.ppid_nr_ns(ns)),
+        (
+            offset_of!(uapi::task_diag_base, tpid),
+            task.tracer_pid_nr_ns(ns),
+        ),
+        (
+            offset_of!(uapi::task_diag_base, sid),
+            task.session_nr_ns(ns),
+        ),
+        (offset_of!(uapi::task_diag_base, pgid), task.pgrp_nr_ns(ns)),
+    ];
+    for (off, v) in fields {
+        put(&mut b, off, &(v as u32).to_ne_bytes());
+    }
+    put(
+        &mut b,
+        offset_of!(uapi::task_diag_base, state),
+        &[task.state_index() as u8],
+    );
+    put(&mut b, offset_of!(uapi::task_diag_base, comm), &task.comm());
+    b
+}
+
+impl State {
+    /// Finds the next task of the dump at or after `cursor` that the viewers
+    /// may read. Returns it with its pid number in `ns`.
+    fn next_task(
+        req: &Request,
+        cursor: Pid,
+        ns: &PidNamespace,
+        viewers: &Viewers,
+        reader: &Credential,
+    ) -> Option<(Pid, ARef<Task>)> {
+        let mut from = cursor;
+        loop {
+            let guard = rcu::read_lock();
+            let (nr, task) = match req.strategy {
+                Strategy::All | Strategy::Children => {
+                    ns.next_task(from, TaskKind::Leader, &guard)?
+                }
+                Strategy::AllThread | Strategy::Thread => {
+                    ns.next_task(from, TaskKind::Thread, &guard)?
+                }
+                Strategy::One => {
+                    if from > req.target {
+                        return None;
+                    }
+                    let found = ns.next_task(req.target, TaskKind::Thread, &guard)?;
+                    if found.0 != req.target {
+                        return None;
+                    }
+                    found
+                }
+            };
+            drop(guard);
+            from = nr.checked_add(1)?;
+            let wanted = match req.strategy {
+                Strategy::Thread => task.tgid_nr_ns(ns) == req.target,
+                Strategy::Children => task.ppid_nr_ns(ns) == req.target,
+                _ => true,
+            };
+            if wanted && viewers.may_read(reader, &task) {
+                return Some((nr, task));
+            }
+        }
+    }
+
+    /// Builds the next message of the dump into `self.msg`; `false` when the
+    /// dump has ended and everything was read.
+    fn build_next(&mut self, ns: &PidNamespace, reader: &Credential) -> bool {
+        let phase = core::mem::replace(&mut self.phase, Phase::Idle);
+        let Phase::Dumping {
+            req,
+            cursor,
+            viewers,
+            cont,
+        } = phase
+        else {
+            return false;
+        };
+        let (task, first_group) = match cont {
+            Some((task, group)) => (task, group),
+            None => match Self::next_task(&req, cursor, ns, &viewers, reader) {
+                Some((nr, task)) => {
+                    self.phase = Phase::Dumping {
+                        req,
+                        cursor: nr.saturating_add(1),
+                        viewers,
+                        cont: None,
+                    };
+                    return self.build_task(task, 0, ns);
+                }
+                None => {
+                    // The end: one NLMSG_DONE carrying an `int` 0.
+                    self.msg.begin(uapi::NLMSG_DONE as u16, req.seq);
+                    self.msg.append(&0i32.to_ne_bytes());
+                    self.msg.finish();
+                    return true;
+                }
+            },
+        };
+        self.phase = Phase::Dumping {
+            req,
+            cursor,
+            viewers,
+            cont: None,
+        };
+        self.build_task(task, first_group, ns)
+    }
+
+    /// Builds the message of `task` starting at group `first`; when a group
+    /// does not fit, marks the message `TASK_DIAG_FLAG_CONT` and remembers
+    /// where the next message resumes.
+    fn build_task(&mut self, task: ARef<Task>, first: u32, ns: &PidNamespace) -> bool {
+        let Phase::Dumping {
+            req, ref mut cont, ..
+        } = self.phase
+        else {
+            return false;
+        };
+        self.msg.begin(uapi::TASK_DIAG_CMD_GET as u16, req.seq);
+        let mut hdr = [0u8; size_of::<uapi::task_diag_msg>()];
+        let pid = task.pid_nr_ns(ns) as u32;
+        let tgid = task.tgid_nr_ns(ns) as u32;
+        put(
+            &mut hdr,
+            offset_of!(uapi::task_diag_msg, pid),
+            &pid.to_ne_bytes(),
+        );
+        put(
+            &mut hdr,
+            offset_of!(uapi::task_diag_msg, tgid),
+            &tgid.to_ne_bytes(),
+        );
+        let flags_off = NLMSG_HDRLEN + offset_of!(uapi::task_diag_msg, flags);
+        self.msg.append(&hdr);
+        let mut group = first;
+        while group <= ATTR_MAX {
+            if req.show & (1u64 << group) != 0 {
+                let fits = match group {
+                    g if g == uapi::TASK_DIAG_BASE => self.msg.attr(g as u16, &base(&task, ns)),
+                    // Other groups are refused when the request is written.
+                    _ => true,
+                };
+                if !fits {
+                    self.msg.put_u32(flags_off, uapi::TASK_DIAG_FLAG_CONT);
+                    self.msg.finish();
+                    *cont = Some((task, group));
+                    return true;
+                }
+            }
+            group += 1;
+        }
+        self.msg.finish();
+        true
+    }
+}
+
+impl TaskDiag {
+    /// `write()`: parses a request and starts its dump.
+    fn start(&self, file: &OpenFile, reader: &mut UserSliceReader) -> Result<usize> {
+        let total = reader.len();
+        if total < NLMSG_HDRLEN + REQ_LEN {
+            return Err(EINVAL);
+        }
+        if total > NLMSG_HDRLEN + REQ_MAX {
+            return Err(E2BIG);
+        }
+        // Each user byte is read exactly once.
+        let mut hdr = [0u8; NLMSG_HDRLEN];
+        reader.read_slice(&mut hdr)?;
+        let mut pid = [0u8; REQ_LEN];
+        reader.read_slice(&mut pid)?;
+        let mut rest = [0u8; 64];
+        let mut extra_nonzero = false;
+        while !reader.is_empty() {
+            let n = reader.len().min(rest.len());
+            let chunk = rest.get_mut(..n).ok_or(EINVAL)?;
+            reader.read_slice(chunk)?;
+            extra_nonzero |= chunk.iter().any(|&b| b != 0);
+        }
+        let req = Request::parse(&hdr, &pid, total)?;
+        if extra_nonzero {
+            return Err(E2BIG);
+        }
+
+        let viewers = Viewers {
+            opener: file.cred().into(),
+            writer: Credential::current(),
+        };
+        let mut state = self.state.lock();
+        if state.pending || !matches!(state.phase, Phase::Idle) {
+            return Err(EBUSY);
+        }
+        let (cursor, target) = match req.strategy {
+            Strategy::All | Strategy::AllThread => (1, 0),
+            Strategy::One | Strategy::Children | Strategy::Thread => {
+                // The target must exist and be visible to the opener and the
+                // writer now.
+                let probe = Request {
+                    strategy: Strategy::One,
+                    ..req
+                };
+                let (_, task) =
+                    State::next_task(&probe, req.target, &self.ns, &viewers, &viewers.writer)
+                        .ok_or(ESRCH)?;
+                match req.strategy {
+                    Strategy::One => (req.target, req.target),
+                    // The request may name any thread; the walk, from the
+                    // start, compares process ids.
+                    _ => (1, task.tgid_nr_ns(&self.ns)),
+                }
+            }
+        };
+        state.phase = Phase::Dumping {
+            req: Request { target, ..req },
+            cursor,
+            viewers,
+            cont: None,
+        };
+        Ok(total)
+    }
+
+    /// `read()`: copies as many whole messages as fit.
+    fn dump(&self, writer: &mut UserSliceWriter) -> Result<usize> {
+        let reader = Credential::current();
+        let mut state = self.state.lock();
+        let mut copied = 0;
+        loop {
+            if !state.pending {
+                if !state.build_next(&self.ns, &reader) {
+                    break;
+                }
+                state.pending = true;
+            }
+            let len = state.msg.len;
+            if len > writer.len() {
+                if copied == 0 {
+                    return Err(EMSGSIZE);
+                }
+                break;
+            }
+            if let Err(e) = writer.write_slice(state.msg.bytes()) {
+                // The message stays pending for the next read.
+                if copied == 0 {
+                    return Err(e);
+                }
+                break;
+            }
+            state.pending = false;
+            copied += len;
+            if matches!(state.phase, Phase::Idle) {
+                // That was NLMSG_DONE.
+                break;
+            }
+        }
+        Ok(copied)
+    }
+}
 
 #[vtable]
 impl ProcFile for TaskDiag {
-    fn open(_file: &File) -> Result<Pin<KBox<Self>>> {
-        Ok(KBox::pin(TaskDiag, GFP_KERNEL)?)
+    fn open(file: &OpenFile) -> Result<Pin<KBox<Self>>> {
+        let state = State {
+            phase: Phase::Idle,
+            msg: MsgBuf::new()?,
+            pending: false,
+        };
+        KBox::pin_init(
+            try_pin_init!(TaskDiag {
+                ns: file.pid_ns().into(),
+                state <- new_mutex!(state),
+            }? Error),
+            GFP_KERNEL,
+        )
     }
 
-    fn read(_this: Pin<&Self>, _file: &File, _writer: &mut UserSliceWriter) -> Result<usize> {
-        Ok(0)
+    fn read(this: Pin<&Self>, _file: &OpenFile, writer: &mut UserSliceWriter) -> Result<usize> {
+        this.dump(writer)
     }
 
-    fn write(_this: Pin<&Self>, _file: &File, _reader: &mut UserSliceReader) -> Result<usize> {
-        Err(EINVAL)
+    fn write(this: Pin<&Self>, file: &OpenFile, reader: &mut UserSliceReader) -> Result<usize> {
+        this.start(file, reader)
     }
 }

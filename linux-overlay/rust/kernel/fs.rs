@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Kernel file system objects.
+//! Open files.
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
-use crate::{bindings, types::Opaque};
+use crate::{bindings, cred::Credential, types::Opaque};
 
 /// An open file (`struct file`), borrowed for the duration of a file operation.
 ///
@@ -40,5 +40,12 @@ impl File {
     /// Returns the raw `struct file` pointer.
     pub fn as_raw(&self) -> *mut bindings::file {
         self.0.get()
+    }
+
+    /// The credentials of the task that opened the file (`f_cred`).
+    pub fn cred(&self) -> &Credential {
+        // SAFETY: `f_cred` is set when the file is opened and holds a
+        // reference until the file is freed, so it outlives `&self`.
+        unsafe { Credential::from_ptr((*self.0.get()).f_cred) }
     }
 }

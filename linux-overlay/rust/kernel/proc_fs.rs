@@ -15,27 +15,69 @@ use crate::{
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_char, c_int},
     fs::File,
+    pid_namespace::PidNamespace,
     prelude::*,
     types::ForeignOwnable,
     uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
 };
-use core::{marker::PhantomData, ptr::NonNull};
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+
+/// An open procfs file, as [`ProcFile`] callbacks see it.
+///
+/// # Invariants
+///
+/// The file was opened on a procfs instance (its inode's superblock is a
+/// procfs superblock).
+#[repr(transparent)]
+pub struct OpenFile(File);
+
+impl OpenFile {
+    /// # Safety
+    ///
+    /// `ptr` must be a valid procfs file, referenced for the lifetime `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a OpenFile {
+        // SAFETY: `OpenFile` is a transparent wrapper of `File`, itself one
+        // of `struct file`; the caller guarantees validity for `'a`.
+        // INVARIANT: the caller guarantees a procfs file.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The pid namespace of the procfs instance the file was opened on: the
+    /// namespace whose pids the file's contents should use.
+    pub fn pid_ns(&self) -> &PidNamespace {
+        // SAFETY: An open file pins its inode and superblock. By the type
+        // invariant the superblock is procfs's, whose pid namespace is held
+        // until the superblock is destroyed.
+        unsafe {
+            let inode = (*self.0.as_raw()).f_inode;
+            PidNamespace::from_ptr(bindings::proc_pid_ns((*inode).i_sb))
+        }
+    }
+}
+
+impl Deref for OpenFile {
+    type Target = File;
+
+    fn deref(&self) -> &File {
+        &self.0
+    }
+}
 
 /// Operations of a procfs file; `Self` is the state of one open file.
 #[vtable]
-pub trait ProcFile: Sized + Send + Sync {
+pub trait ProcFile: Sized + Send + Sync + 'static {
     /// Called on `open()`: returns the state of this open file.
-    fn open(file: &File) -> Result<Pin<KBox<Self>>>;
+    fn open(file: &OpenFile) -> Result<Pin<KBox<Self>>>;
 
     /// Called on `read()`: copies at most `writer.len()` bytes to the caller
     /// and returns how many were copied (0 at end of file).
-    fn read(_this: Pin<&Self>, _file: &File, _writer: &mut UserSliceWriter) -> Result<usize> {
+    fn read(_this: Pin<&Self>, _file: &OpenFile, _writer: &mut UserSliceWriter) -> Result<usize> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called on `write()`: consumes at most `reader.len()` bytes from the
     /// caller and returns how many were consumed.
-    fn write(_this: Pin<&Self>, _file: &File, _reader: &mut UserSliceReader) -> Result<usize> {
+    fn write(_this: Pin<&Self>, _file: &OpenFile, _reader: &mut UserSliceReader) -> Result<usize> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -77,7 +119,7 @@ unsafe extern "C" fn open_callback<T: ProcFile>(
         // SAFETY: Both pointers are valid, as procfs guarantees for `open`.
         to_result(unsafe { bindings::nonseekable_open(inode, file) })?;
         // SAFETY: `file` is valid and referenced while `open` runs.
-        let f = unsafe { File::from_raw(file) };
+        let f = unsafe { OpenFile::from_raw(file) };
         let state = T::open(f)?;
         // SAFETY: `file` is valid; `private_data` belongs to the opener.
         unsafe { (*file).private_data = state.into_foreign().cast_mut() };
@@ -110,7 +152,7 @@ unsafe extern "C" fn read_callback<T: ProcFile>(
 ) -> isize {
     from_result(|| {
         // SAFETY: The file is open and referenced while `read` runs.
-        let (this, f) = unsafe { (state::<T>(file), File::from_raw(file)) };
+        let (this, f) = unsafe { (state::<T>(file), OpenFile::from_raw(file)) };
         let mut writer = UserSlice::new(buf as usize, len).writer();
         let n = T::read(this, f, &mut writer)?;
         Ok(n.try_into().unwrap_or(isize::MAX))
@@ -129,7 +171,7 @@ unsafe extern "C" fn write_callback<T: ProcFile>(
 ) -> isize {
     from_result(|| {
         // SAFETY: The file is open and referenced while `write` runs.
-        let (this, f) = unsafe { (state::<T>(file), File::from_raw(file)) };
+        let (this, f) = unsafe { (state::<T>(file), OpenFile::from_raw(file)) };
         let mut reader = UserSlice::new(buf as usize, len).reader();
         let n = T::write(this, f, &mut reader)?;
         Ok(n.try_into().unwrap_or(isize::MAX))
@@ -172,7 +214,12 @@ impl<T: ProcFile> Registration<T> {
         // SAFETY: `name` is a valid C string; the parent NULL means `/proc`;
         // the ops table is a promoted constant, so it lives forever.
         let ptr = unsafe {
-            bindings::proc_create(name.as_char_ptr(), mode, core::ptr::null_mut(), &OpsTable::<T>::OPS)
+            bindings::proc_create(
+                name.as_char_ptr(),
+                mode,
+                core::ptr::null_mut(),
+                &OpsTable::<T>::OPS,
+            )
         };
         let entry = NonNull::new(ptr).ok_or(ENOMEM)?;
         // INVARIANT: `entry` was just created with the ops of `T`.

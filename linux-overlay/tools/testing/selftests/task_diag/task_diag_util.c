@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the task_diag selftests and tools.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "task_diag_util.h"
+
+static const char td_states[] = "RSDTtXZPI";
+
+int td_open_path(const char *path)
+{
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+int td_open(void)
+{
+	return td_open_path(TD_PATH);
+}
+
+__u32 td_next_seq(void)
+{
+	static __u32 seq = 0x7d000000;
+
+	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+}
+
+void td_req_init(struct td_req *req, __u64 show, __u64 strategy, __u32 pid,
+		 __u32 seq)
+{
+	memset(req, 0, sizeof(*req));
+	req->hdr.nlmsg_len = sizeof(*req);
+	req->hdr.nlmsg_seq = seq;
+	req->pid.show_flags = show;
+	req->pid.dump_strategy = strategy;
+	req->pid.pid = pid;
+}
+
+ssize_t td_send(int fd, __u64 show, __u64 strategy, __u32 pid, __u32 seq)
+{
+	struct td_req req;
+
+	td_req_init(&req, show, strategy, pid, seq);
+	return write(fd, &req, sizeof(req));
+}
+
+char td_state_letter(unsigned int state)
+{
+	if (state >= sizeof(td_states) - 1)
+		return '?';
+	return td_states[state];
+}
+
+int td_state_index(char letter)
+{
+	const char *p = letter ? strchr(td_states, letter) : NULL;
+
+	return p ? p - td_states : -1;
+}
+
+void td_dump_init(struct td_dump *d, __u64 show, __u32 seq)
+{
+	memset(d, 0, sizeof(*d));
+	d->show = show;
+	d->seq = seq;
+}
+
+void td_dump_free(struct td_dump *d)
+{
+	free(d->tasks);
+	d->tasks = NULL;
+	d->nr = 0;
+	d->alloc = 0;
+}
+
+/* Records the first problem of a dump; returns -1. */
+static __printf(2, 3) int td_fail(struct td_dump *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->err[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(d->err, sizeof(d->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static struct td_task *td_add(struct td_dump *d)
+{
+	struct td_task *t;
+
+	if (d->nr == d->alloc) {
+		size_t n = d->alloc ? d->alloc * 2 : 256;
+
+		t = realloc(d->tasks, n * sizeof(*t));
+		if (!t)
+			return NULL;
+		d->tasks = t;
+		d->alloc = n;
+	}
+	t = &d->tasks[d->nr++];
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+/* Checks and copies one TASK_DIAG_BASE payload. */
+static int td_parse_base(struct td_dump *d, struct td_task *t,
+			 const char *p, size_t len)
+{
+	struct task_diag_base *b = &t->base;
+	size_t i, n;
+
+	if (len < sizeof(*b))
+		return td_fail(d, "task %d: BASE payload of %zu bytes, want %zu",
+			       t->pid, len, sizeof(*b));
+	memcpy(b, p, sizeof(*b));
+	if ((int)b->pid != t->pid || (int)b->tgid != t->tgid)
+		return td_fail(d, "task %d/%d: BASE says pid %u tgid %u",
+			       t->pid, t->tgid, b->pid, b->tgid);
+	if (b->state > TASK_DIAG_IDLE)
+		return td_fail(d, "task %d: state %u", t->pid, b->state);
+	n = strnlen(b->comm, sizeof(b->comm));
+	if (n == sizeof(b->comm))
+		return td_fail(d, "task %d: comm is not NUL-terminated",
+			       t->pid);
+	for (i = n; i < sizeof(b->comm); i++)
+		if (b->comm[i])
+			return td_fail(d, "task %d: comm is not NUL padded",
+				       t->pid);
+	for (i = 0; i < sizeof(b->reserved); i++)
+		if (b->reserved[i])
+			return td_fail(d, "task %d: BASE reserved byte %zu is %u",
+				       t->pid, i, b->reserved[i]);
+	return 0;
+}
+
+/* Checks one TASK_DIAG_CMD_GET message and adds it to the dump. */
+static int td_parse_task(struct td_dump *d, const char *p, size_t len)
+{
+	struct td_task *last = d->nr ? &d->tasks[d->nr - 1] : NULL;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct task_diag_msg));
+	struct task_diag_msg msg;
+	struct td_task *t;
+	int last_type = -1;
+
+	if (len < NLMSG_HDRLEN + sizeof(msg))
+		return td_fail(d, "task message of %zu bytes", len);
+	memcpy(&msg, p + NLMSG_HDRLEN, sizeof(msg));
+	if (msg.flags & ~TASK_DIAG_FLAG_CONT)
+		return td_fail(d, "task %u: flags %#x", msg.pid, msg.flags);
+	if (last && (last->flags & TASK_DIAG_FLAG_CONT)) {
+		if ((int)msg.pid != last->pid || (int)msg.tgid != last->tgid)
+			return td_fail(d, "task %d continued by task %u",
+				       last->pid, msg.pid);
+		t = last;
+		if (t->attrs)
+			last_type = 31 - __builtin_clz(t->attrs);
+	} else {
+		if (last && (int)msg.pid <= last->pid)
+			return td_fail(d, "task %u after task %d: pids not increasing",
+				       msg.pid, last->pid);
+		t = td_add(d);
+		if (!t)
+			return td_fail(d, "out of memory");
+		t->pid = msg.pid;
+		t->tgid = msg.tgid;
+	}
+	t->flags = msg.flags;
+
+	while (off < len) {
+		struct nlattr nla;
+		int type;
+
+		if (len - off < NLA_HDRLEN)
+			return td_fail(d, "task %d: %zu stray bytes after its attributes",
+				       t->pid, len - off);
+		memcpy(&nla, p + off, sizeof(nla));
+		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len - off)
+			return td_fail(d, "task %d: attribute of %u bytes at %zu of %zu",
+				       t->pid, nla.nla_len, off, len);
+		type = nla.nla_type & NLA_TYPE_MASK;
+		if (type > TASK_DIAG_ATTR_MAX || !(d->show & (1ULL << type)))
+			return td_fail(d, "task %d: attribute %d was not requested",
+				       t->pid, type);
+		if (type <= last_type)
+			return td_fail(d, "task %d: attribute %d after %d",
+				       t->pid, type, last_type);
+		last_type = type;
+		t->attrs |= 1U << type;
+		if (type == TASK_DIAG_BASE &&
+		    td_parse_base(d, t, p + off + NLA_HDRLEN,
+				  nla.nla_len - NLA_HDRLEN))
+			return -1;
+		off += NLA_ALIGN(nla.nla_len);
+	}
+	return 0;
+}
+
+int td_parse(struct td_dump *d, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t off = 0, msgs = 0;
+
+	d->nr_reads++;
+	while (off < len) {
+		struct nlmsghdr h;
+		int done;
+
+		if (len - off < NLMSG_HDRLEN)
+			return td_fail(d, "%zu stray bytes at the end of a read of %zu",
+				       len - off, len);
+		memcpy(&h, p + off, sizeof(h));
+		if (h.nlmsg_len < NLMSG_HDRLEN)
+			return td_fail(d, "nlmsg_len %u < %d", h.nlmsg_len,
+				       NLMSG_HDRLEN);
+		if (h.nlmsg_len > len - off)
+			return td_fail(d, "message of %u bytes at %zu of a read of %zu: not whole",
+				       h.nlmsg_len, off, len);
+		if (h.nlmsg_seq != d->seq)
+			return td_fail(d, "nlmsg_seq %#x, want %#x", h.nlmsg_seq,
+				       d->seq);
+		if (h.nlmsg_flags != NLM_F_MULTI)
+			return td_fail(d, "nlmsg_flags %#x, want NLM_F_MULTI",
+				       h.nlmsg_flags);
+		if (h.nlmsg_pid)
+			return td_fail(d, "nlmsg_pid %u, want 0", h.nlmsg_pid);
+		if (d->nr_done)
+			return td_fail(d, "a message of type %#x after NLMSG_DONE",
+				       h.nlmsg_type);
+		switch (h.nlmsg_type) {
+		case NLMSG_DONE:
+			if (h.nlmsg_len != TD_DONE_MSG_LEN)
+				return td_fail(d, "NLMSG_DONE of %u bytes",
+					       h.nlmsg_len);
+			memcpy(&done, p + off + NLMSG_HDRLEN, sizeof(done));
+			if (done)
+				return td_fail(d, "NLMSG_DONE carries %d", done);
+			if (d->nr && (d->tasks[d->nr - 1].flags & TASK_DIAG_FLAG_CONT))
+				return td_fail(d, "NLMSG_DONE while task %d continues",
+					       d->tasks[d->nr - 1].pid);
+			d->nr_done++;
+			break;
+		case TASK_DIAG_CMD_GET:
+			if (td_parse_task(d, p + off, h.nlmsg_len))
+				return -1;
+			break;
+		default:
+			return td_fail(d, "message type %#x", h.nlmsg_type);
+		}
+		msgs++;
+		off += NLMSG_ALIGN(h.nlmsg_len);
+	}
+	if (!msgs)
+		return td_fail(d, "a read of %zu bytes without a message", len);
+	d->nr_msgs += msgs;
+	if (!d->min_msgs || msgs < d->min_msgs)
+		d->min_msgs = msgs;
+	if (msgs > d->max_msgs)
+		d->max_msgs = msgs;
+	return 0;
+}
+
+int td_finish(struct td_dump *d)
+{
+	unsigned int want;
+	size_t i;
+
+	if (d->err[0])
+		return -1;
+	if (d->nr_done != 1)
+		return td_fail(d, "%d NLMSG_DONE messages", d->nr_done);
+	/* VMA_STAT only adds to the VMA records: no attribute of its own. */
+	want = d->show & ~TASK_DIAG_SHOW_VMA_STAT;
+	for (i = 0; i < d->nr; i++)
+		if ((d->tasks[i].attrs & want) != want)
+			return td_fail(d, "task %d: attributes %#x, want %#x",
+				       d->tasks[i].pid, d->tasks[i].attrs, want);
+	return 0;
+}
+
+int td_read_dump(int fd, size_t bufsize, struct td_dump *d)
+{
+	char *buf = malloc(bufsize ? bufsize : 1);
+	ssize_t n;
+
+	if (!buf)
+		return td_fail(d, "out of memory");
+	for (;;) {
+		n = read(fd, buf, bufsize);
+		if (n < 0) {
+			d->read_errno = errno;
+			td_fail(d, "read(%zu bytes): %s", bufsize,
+				strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			if (!d->nr_done)
+				td_fail(d, "read() returned 0 before NLMSG_DONE");
+			break;
+		}
+		if ((size_t)n > bufsize) {
+			td_fail(d, "read(%zu bytes) returned %zd", bufsize, n);
+			break;
+		}
+		if (d->nr_done) {
+			td_fail(d, "read() returned %zd bytes after NLMSG_DONE",
+				n);
+			break;
+		}
+		if (td_parse(d, buf, n))
+			break;
+	}
+	free(buf);
+	return td_finish(d);
+}
+
+int td_dump(int fd, __u64 strategy, int pid, size_t bufsize,
+	    struct td_dump *d)
+{
+	__u32 seq = td_next_seq();
+
+	td_dump_init(d, TASK_DIAG_SHOW_BASE, seq);
+	if (td_send(fd, TASK_DIAG_SHOW_BASE, strategy, pid, seq) < 0) {
+		d->write_errno = errno;
+		return td_fail(d, "write(strategy %llu, pid %d): %s",
+			       (unsigned long long)strategy, pid,
+			       strerror(errno));
+	}
+	return td_read_dump(fd, bufsize, d);
+}
+
+struct td_task *td_find(const struct td_dump *d, int pid)
+{
+	size_t lo = 0, hi = d->nr;
+
+	/* Tasks are in increasing pid order: td_parse() checked it. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->tasks[mid].pid == pid)
+			return &d->tasks[mid];
+		if (d->tasks[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int pid_set_add(struct pid_set *s, int pid, int tgid)
+{
+	if (s->nr == s->alloc) {
+		size_t n = s->alloc ? s->alloc * 2 : 256;
+		struct pid_ent *v = realloc(s->v, n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		s->v = v;
+		s->alloc = n;
+	}
+	s->v[s->nr].pid = pid;
+	s->v[s->nr].tgid = tgid;
+	s->nr++;
+	return 0;
+}
+
+static int pid_ent_cmp(const void *a, const void *b)
+{
+	const struct pid_ent *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+void pid_set_sort(struct pid_set *s)
+{
+	if (s->nr)
+		qsort(s->v, s->nr, sizeof(*s->v), pid_ent_cmp);
+}
+
+const struct pid_ent *pid_set_find(const struct pid_set *s, int pid)
+{
+	struct pid_ent key = { .pid = pid };
+
+	if (!s->nr)
+		return NULL;
+	return bsearch(&key, s->v, s->nr, sizeof(*s->v), pid_ent_cmp);
+}
+
+void pid_set_free(struct pid_set *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->nr = 0;
+	s->alloc = 0;
+}
+
+/* Parses a whole decimal pid: the name of a /proc entry. */
+static int parse_pid(const char *s)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > 0x3fffffff)
+			return -1;
+	}
+	return v;
+}
+
+/*
+ * Adds the numeric entries of @dir to @s, each with @tgid, or with itself
+ * as tgid when @tgid is 0; the set is then sorted.
+ */
+int proc_list_pids(const char *dir, int tgid, struct pid_set *s)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		int pid = parse_pid(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		if (pid_set_add(s, pid, tgid ? tgid : pid)) {
+			ret = -1;
+			break;
+		}
+	}
+	closedir(d);
+	pid_set_sort(s);
+	return ret;
+}
+
+/* Adds every PROC/TGID/task/TID as (TID, TGID) to @s, then sorts it. */
+int proc_list_threads(const char *proc, struct pid_set *s)
+{
+	struct pid_set procs = { 0 };
+	char path[256];
+	int ret = 0;
+	size_t i;
+
+	if (proc_list_pids(proc, 0, &procs))
+		return -1;
+	for (i = 0; i < procs.nr; i++) {
+		snprintf(path, sizeof(path), "%s/%d/task", proc, procs.v[i].pid);
+		/* A process that ended meanwhile has no task directory. */
+		if (proc_list_pids(path, procs.v[i].pid, s) && errno == ENOMEM) {
+			ret = -1;
+			break;
+		}
+	}
+	pid_set_free(&procs);
+	pid_set_sort(s);
+	return ret;
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+static void task_path(char *path, size_t size, const char *proc, int tgid,
+		      int tid, const char *file)
+{
+	if (tid > 0)
+		snprintf(path, size, "%s/%d/task/%d/%s", proc, tgid, tid, file);
+	else
+		snprintf(path, size, "%s/%d/%s", proc, tgid, file);
+}
+
+/*
+ * Reads PROC/TGID/stat, or PROC/TGID/task/TID/stat when @tid > 0. The comm
+ * may hold spaces and ')': it ends at the last ')'.
+ */
+int proc_read_stat(const char *proc, int tgid, int tid, struct proc_stat *st)
+{
+	char path[256], buf[4096], *open_paren, *close_paren;
+	size_t n;
+
+	task_path(path, sizeof(path), proc, tgid, tid, "stat");
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	n = close_paren - open_paren - 1;
+	if (n >= sizeof(st->comm))
+		n = sizeof(st->comm) - 1;
+	memcpy(st->comm, open_paren + 1, n);
+	st->comm[n] = '\0';
+	st->pid = strtol(buf, NULL, 10);
+	if (sscanf(close_paren + 1, " %c %d %d %d", &st->state, &st->ppid,
+		   &st->pgrp, &st->session) != 4) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads PROC/TGID/status, or PROC/TGID/task/TID/status when @tid > 0. */
+int proc_read_status(const char *proc, int tgid, int tid,
+		     struct proc_status *st)
+{
+	char path[256], buf[8192], *line, *save = NULL;
+	int seen = 0;
+
+	task_path(path, sizeof(path), proc, tgid, tid, "status");
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "Name:\t", 6)) {
+			snprintf(st->name, sizeof(st->name), "%s", line + 6);
+			seen |= 1;
+		} else if (sscanf(line, "Tgid: %d", &st->tgid) == 1) {
+			seen |= 2;
+		} else if (sscanf(line, "Pid: %d", &st->pid) == 1) {
+			seen |= 4;
+		} else if (sscanf(line, "PPid: %d", &st->ppid) == 1) {
+			seen |= 8;
+		} else if (sscanf(line, "TracerPid: %d", &st->tracer_pid) == 1) {
+			seen |= 16;
+		} else if (sscanf(line, "Uid: %d %d %d %d", &st->uid[0],
+				  &st->uid[1], &st->uid[2], &st->uid[3]) == 4) {
+			seen |= 32;
+		} else if (sscanf(line, "Gid: %d %d %d %d", &st->gid[0],
+				  &st->gid[1], &st->gid[2], &st->gid[3]) == 4) {
+			seen |= 64;
+		}
+	}
+	if (seen != 127) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}

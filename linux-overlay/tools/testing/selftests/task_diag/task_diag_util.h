@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the task_diag selftests and tools: requests, a checking
+ * reader of dumps, and parsers of /proc/PID/stat and /proc/PID/status.
+ */
+#ifndef __TASK_DIAG_UTIL_H
+#define __TASK_DIAG_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/netlink.h>
+#include <linux/task_diag.h>
+
+#define TD_PATH		"/proc/task_diag"
+
+/* One BASE message: nlmsghdr, task_diag_msg, nlattr, task_diag_base. */
+#define TD_BASE_MSG_LEN	(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct task_diag_msg)) + \
+			 NLA_HDRLEN + NLA_ALIGN(sizeof(struct task_diag_base)))
+/* The NLMSG_DONE message: nlmsghdr and an int. */
+#define TD_DONE_MSG_LEN	(NLMSG_HDRLEN + sizeof(int))
+
+/* A request as written: the header, then the payload. */
+struct td_req {
+	struct nlmsghdr		hdr;
+	struct task_diag_pid	pid;
+};
+
+/* One task of a dump. */
+struct td_task {
+	int			pid;
+	int			tgid;
+	unsigned int		flags;	/* task_diag_msg.flags of its last message */
+	unsigned int		attrs;	/* bit n: attribute type n was seen */
+	struct task_diag_base	base;	/* valid when attrs has TASK_DIAG_BASE */
+};
+
+/* A dump as read, with what the reader checked on the way. */
+struct td_dump {
+	struct td_task	*tasks;
+	size_t		nr;
+	size_t		alloc;
+	__u64		show;		/* the groups requested */
+	__u32		seq;		/* the request's nlmsg_seq */
+	int		nr_done;	/* NLMSG_DONE messages seen */
+	size_t		nr_reads;	/* read() calls that returned data */
+	size_t		nr_msgs;	/* messages of every kind */
+	size_t		min_msgs;	/* fewest messages in one read() */
+	size_t		max_msgs;	/* most messages in one read() */
+	int		write_errno;	/* errno of a failed write(), else 0 */
+	int		read_errno;	/* errno of a failed read(), else 0 */
+	char		err[512];	/* the first problem found, "" if none */
+};
+
+int td_open(void);
+int td_open_path(const char *path);
+__u32 td_next_seq(void);
+void td_req_init(struct td_req *req, __u64 show, __u64 strategy, __u32 pid,
+		 __u32 seq);
+ssize_t td_send(int fd, __u64 show, __u64 strategy, __u32 pid, __u32 seq);
+
+void td_dump_init(struct td_dump *d, __u64 show, __u32 seq);
+void td_dump_free(struct td_dump *d);
+int td_parse(struct td_dump *d, const void *buf, size_t len);
+int td_finish(struct td_dump *d);
+int td_read_dump(int fd, size_t bufsize, struct td_dump *d);
+int td_dump(int fd, __u64 strategy, int pid, size_t bufsize,
+	    struct td_dump *d);
+struct td_task *td_find(const struct td_dump *d, int pid);
+char td_state_letter(unsigned int state);
+int td_state_index(char letter);
+
+/* A set of (pid, tgid) pairs, sorted by pid by pid_set_sort(). */
+struct pid_ent {
+	int	pid;
+	int	tgid;
+};
+
+struct pid_set {
+	struct pid_ent	*v;
+	size_t		nr;
+	size_t		alloc;
+};
+
+int pid_set_add(struct pid_set *s, int pid, int tgid);
+void pid_set_sort(struct pid_set *s);
+const struct pid_ent *pid_set_find(const struct pid_set *s, int pid);
+void pid_set_free(struct pid_set *s);
+int proc_list_pids(const char *dir, int tgid, struct pid_set *s);
+int proc_list_threads(const char *proc, struct pid_set *s);
+
+/* The fields of /proc/PID/stat the tests compare. */
+struct proc_stat {
+	int	pid;
+	char	comm[64];
+	char	state;
+	int	ppid;
+	int	pgrp;
+	int	session;
+};
+
+/* The fields of /proc/PID/status the tests compare. */
+struct proc_status {
+	char	name[64];
+	int	tgid;
+	int	pid;
+	int	ppid;
+	int	tracer_pid;
+	int	uid[4];
+	int	gid[4];
+};
+
+int proc_read_stat(const char *proc, int tgid, int tid, struct proc_stat *st);
+int proc_read_status(const char *proc, int tgid, int tid,
+		     struct proc_status *st);
+
+#endif /* __TASK_DIAG_UTIL_H */
