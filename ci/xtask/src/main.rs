@@ -7,6 +7,7 @@
 //! `linux-overlay/` in agreement (`series`), boots the result under virtme-ng
 //! (`vm`) and runs every test (`test`).
 
+mod bench;
 mod build;
 mod paths;
 mod pin;
@@ -66,6 +67,23 @@ enum Command {
         #[arg(last = true, required = true)]
         cmd: Vec<String>,
     },
+    /// Benchmark procfs against task_diag in one boot of the plain kernel:
+    /// a table on the terminal, JSON and an SVG plot.
+    Bench {
+        /// Tasks to create for the main comparison (processes of 3 threads).
+        #[arg(long, default_value_t = 30_000)]
+        tasks: usize,
+        /// Timed runs of each command, after a warm-up.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Guest memory (the 100,000-task step needs about 6 GiB).
+        #[arg(long, default_value = "8G")]
+        memory: String,
+        /// Also write the report as JSON to this file (the plot goes beside
+        /// it, as .svg); default target/bench/bench.json.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
     /// Run every test: the workspace's `cargo test`, `series --check`, the
     /// kernel build and the in-VM tests. Ends with `N passed, N failed`.
     Test {
@@ -87,6 +105,12 @@ fn main() {
             flavour,
             cmd,
         } => vm::command(flavour, cpus, &memory, &cmd),
+        Command::Bench {
+            tasks,
+            runs,
+            memory,
+            json,
+        } => bench::command(tasks, runs, &memory, json.as_deref()),
         Command::Test { flavour } => test::command(flavour),
     };
     match result {

@@ -78,9 +78,9 @@ impl Pin {
         eprintln!("xtask: downloading {spec}");
         let mut dl = Command::new("apt-get");
         dl.args(["download", &spec]).current_dir(&dir);
-        if !run::succeeds(&mut Command::new("apt-cache").args(["show", &spec])) {
+        if !run::succeeds(Command::new("apt-cache").args(["show", &spec])) {
             // The index may be stale: refresh once, then ask again.
-            let _ = run::succeeds(&mut Command::new("apt-get").arg("update"));
+            let _ = run::succeeds(Command::new("apt-get").arg("update"));
         }
         if let Err(e) = run::output(&mut dl) {
             bail!(

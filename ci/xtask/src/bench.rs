@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! `cargo xtask bench`: procfs against task_diag, side by side in one boot.
+//!
+//! The guest side is `selftests/vm/bench.sh`; this module builds what it
+//! runs, boots the plain kernel once, parses the script's `RESULT`,
+//! `SYSCALLS`, `TASKS` and `NOTE` lines, and reports a table, JSON and an
+//! SVG plot.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+
+use crate::build::{self, Flavour};
+use crate::pin::Pin;
+use crate::{paths, run, selftests, tree, vm};
+
+/// Task counts of the scaling measurement.
+pub const SCALING: &[usize] = &[1_000, 10_000, 30_000, 100_000];
+/// Threads per process of the tasks the benchmark creates.
+pub const THREADS_PER_PROCESS: usize = 3;
+
+/// The commands of each pair, as the report names them.
+fn commands(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "stat-threads" => (
+            "task_proc_all --threads stat",
+            "task_diag_all All --quiet (BASE)",
+        ),
+        "stat" => ("task_proc_all stat", "task_diag_all all --quiet (BASE)"),
+        "status" => ("task_proc_all status", "task_diag_all all --quiet (BASE)"),
+        "ps" => ("ps ax -o pid,ppid", "tdps ax -o pid,ppid"),
+        _ => ("?", "?"),
+    }
+}
+
+/// One pair of the report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PairReport {
+    /// The pair's name.
+    pub name: String,
+    /// Tasks (or processes) the pair read.
+    pub tasks: usize,
+    /// The procfs command.
+    pub a: String,
+    /// The task_diag command.
+    pub b: String,
+    /// Median wall time of `a`.
+    pub median_a_s: f64,
+    /// Median wall time of `b`.
+    pub median_b_s: f64,
+    /// Fastest and slowest run of `a`.
+    pub min_max_a_s: [f64; 2],
+    /// Fastest and slowest run of `b`.
+    pub min_max_b_s: [f64; 2],
+    /// `median_a_s / median_b_s`.
+    pub ratio: f64,
+    /// System calls of one run of `a` (`strace -c -f`).
+    pub syscalls_a: Option<u64>,
+    /// System calls of one run of `b`.
+    pub syscalls_b: Option<u64>,
+    /// Timed runs of each side.
+    pub runs: usize,
+}
+
+/// One point of the scaling measurement.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScalingPoint {
+    /// Tasks that existed.
+    pub tasks: usize,
+    /// Median time per task of `task_proc_all --threads stat`.
+    pub per_task_ns_procfs: f64,
+    /// Median time per task of `task_diag_all All`.
+    pub per_task_ns_task_diag: f64,
+}
+
+/// The whole report, as `--json` writes it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    /// `uname -r` and `uname -v` of the booted kernel.
+    pub kernel: String,
+    /// `"kvm"` or `"tcg"`.
+    pub accelerator: String,
+    /// The pairs at the main task count.
+    pub pairs: Vec<PairReport>,
+    /// Per-task cost as the task count grows.
+    pub scaling: Vec<ScalingPoint>,
+    /// What the run had to say (sizes that did not fit, pairs left out).
+    pub notes: Vec<String>,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Parses the guest script's output into a report.
+pub fn parse(output: &str, main: usize, kernel: &str, accelerator: &str) -> Result<Report> {
+    // (pair, tasks) -> (a runs, b runs); pair -> (syscalls a, b)
+    let mut runs: BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut calls: BTreeMap<String, (Option<u64>, Option<u64>)> = BTreeMap::new();
+    let mut steps: Vec<usize> = Vec::new();
+    let mut notes = Vec::new();
+    for line in output.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        match w.as_slice() {
+            ["RESULT", pair, side, n, secs] => {
+                let n: usize = n.parse().context("RESULT task count")?;
+                let secs: f64 = secs.parse().context("RESULT seconds")?;
+                let e = runs.entry(((*pair).to_owned(), n)).or_default();
+                if *side == "a" {
+                    e.0.push(secs);
+                } else {
+                    e.1.push(secs);
+                }
+            }
+            ["SYSCALLS", pair, side, _, c] => {
+                let c: u64 = c.parse().context("SYSCALLS count")?;
+                let e = calls.entry((*pair).to_owned()).or_default();
+                if *side == "a" {
+                    e.0 = Some(c);
+                } else {
+                    e.1 = Some(c);
+                }
+            }
+            ["TASKS", n] => steps.push(n.parse().context("TASKS count")?),
+            ["NOTE", ..] => notes.push(line["NOTE ".len()..].to_owned()),
+            _ => {}
+        }
+    }
+    if runs.is_empty() {
+        bail!("the benchmark printed no result");
+    }
+    // The main step is the one where the other pairs ran.
+    let main_tasks = runs
+        .keys()
+        .find(|(p, _)| p == "stat")
+        .map(|(_, n)| *n)
+        .and_then(|_| {
+            runs.keys()
+                .filter(|(p, _)| p == "stat-threads")
+                .map(|(_, n)| *n)
+                .min_by_key(|n| n.abs_diff(main))
+        });
+    let mut pairs = Vec::new();
+    for name in ["stat-threads", "stat", "status", "ps"] {
+        let found = runs
+            .iter_mut()
+            .find(|((p, n), _)| p == name && (name != "stat-threads" || Some(*n) == main_tasks));
+        let Some(((_, n), (a, b))) = found else {
+            continue;
+        };
+        if a.is_empty() || b.is_empty() {
+            continue;
+        }
+        let (ma, mb) = (median(a), median(b));
+        let (ca, cb) = calls.get(name).copied().unwrap_or((None, None));
+        let (cmd_a, cmd_b) = commands(name);
+        pairs.push(PairReport {
+            name: name.to_owned(),
+            tasks: *n,
+            a: cmd_a.to_owned(),
+            b: cmd_b.to_owned(),
+            median_a_s: ma,
+            median_b_s: mb,
+            min_max_a_s: [a[0], a[a.len() - 1]],
+            min_max_b_s: [b[0], b[b.len() - 1]],
+            ratio: ma / mb,
+            syscalls_a: ca,
+            syscalls_b: cb,
+            runs: a.len().min(b.len()),
+        });
+    }
+    let mut scaling = Vec::new();
+    for ((p, n), (a, b)) in runs.iter_mut() {
+        if p != "stat-threads" || a.is_empty() || b.is_empty() || *n == 0 {
+            continue;
+        }
+        scaling.push(ScalingPoint {
+            tasks: *n,
+            per_task_ns_procfs: median(a) * 1e9 / *n as f64,
+            per_task_ns_task_diag: median(b) * 1e9 / *n as f64,
+        });
+    }
+    scaling.sort_by_key(|s| s.tasks);
+    Ok(Report {
+        kernel: kernel.to_owned(),
+        accelerator: accelerator.to_owned(),
+        pairs,
+        scaling,
+        notes,
+    })
+}
+
+/// The report as a terminal table, in the manner of the cover letter.
+pub fn table(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "kernel {} ({})", r.kernel, r.accelerator);
+    let _ = writeln!(
+        out,
+        "{:<13} {:>7}  {:<30} {:>9} {:>19} {:>9}  {:<34} {:>9} {:>19} {:>9} {:>7}",
+        "pair",
+        "tasks",
+        "procfs",
+        "median s",
+        "min-max s",
+        "syscalls",
+        "task_diag",
+        "median s",
+        "min-max s",
+        "syscalls",
+        "ratio"
+    );
+    let sc = |c: Option<u64>| c.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+    for p in &r.pairs {
+        let _ = writeln!(
+            out,
+            "{:<13} {:>7}  {:<30} {:>9.4} {:>19} {:>9}  {:<34} {:>9.4} {:>19} {:>9} {:>6.1}x",
+            p.name,
+            p.tasks,
+            p.a,
+            p.median_a_s,
+            format!("{:.4}-{:.4}", p.min_max_a_s[0], p.min_max_a_s[1]),
+            sc(p.syscalls_a),
+            p.b,
+            p.median_b_s,
+            format!("{:.4}-{:.4}", p.min_max_b_s[0], p.min_max_b_s[1]),
+            sc(p.syscalls_b),
+            p.ratio
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nper-task cost (stat of every thread against ALL_THREAD with BASE)"
+    );
+    let _ = writeln!(
+        out,
+        "{:>8} {:>14} {:>17} {:>7}",
+        "tasks", "procfs ns/task", "task_diag ns/task", "ratio"
+    );
+    for s in &r.scaling {
+        let _ = writeln!(
+            out,
+            "{:>8} {:>14.0} {:>17.0} {:>6.1}x",
+            s.tasks,
+            s.per_task_ns_procfs,
+            s.per_task_ns_task_diag,
+            s.per_task_ns_procfs / s.per_task_ns_task_diag
+        );
+    }
+    for n in &r.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    out
+}
+
+/// An SVG plot of time against task count for both interfaces.
+pub fn svg(r: &Report) -> String {
+    let (w, h, m) = (640.0, 400.0, 60.0);
+    let pts: Vec<(f64, f64, f64)> = r
+        .scaling
+        .iter()
+        .map(|s| {
+            let n = s.tasks as f64;
+            (
+                n,
+                s.per_task_ns_procfs * n / 1e9,
+                s.per_task_ns_task_diag * n / 1e9,
+            )
+        })
+        .collect();
+    let max_x = pts.iter().map(|p| p.0).fold(1.0, f64::max);
+    let max_y = pts.iter().map(|p| p.1.max(p.2)).fold(1e-3, f64::max);
+    let x = |v: f64| m + v / max_x * (w - 2.0 * m);
+    let y = |v: f64| h - m - v / max_y * (h - 2.0 * m);
+    let line = |sel: &dyn Fn(&(f64, f64, f64)) -> f64| {
+        pts.iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.0), y(sel(p))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="20" text-anchor="middle" font-size="14">Reading every task: /proc/PID/task/TID/stat against task_diag ({})</text>"#,
+        w / 2.0,
+        r.accelerator
+    );
+    let _ = writeln!(
+        s,
+        r#"<line x1="{m}" y1="{b}" x2="{r}" y2="{b}" stroke="black"/><line x1="{m}" y1="{m}" x2="{m}" y2="{b}" stroke="black"/>"#,
+        b = h - m,
+        r = w - m
+    );
+    for i in 0..=4 {
+        let fx = max_x * i as f64 / 4.0;
+        let fy = max_y * i as f64 / 4.0;
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{:.0}</text><text x="{}" y="{:.1}" text-anchor="end">{:.3}</text>"#,
+            x(fx),
+            h - m + 18.0,
+            fx,
+            m - 6.0,
+            y(fy) + 4.0,
+            fy
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">tasks</text><text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">seconds (median)</text>"#,
+        w / 2.0,
+        h - 20.0,
+        h / 2.0,
+        h / 2.0
+    );
+    let _ = writeln!(
+        s,
+        r#"<polyline fill="none" stroke="crimson" stroke-width="2" points="{}"/>"#,
+        line(&|p| p.1)
+    );
+    let _ = writeln!(
+        s,
+        r#"<polyline fill="none" stroke="steelblue" stroke-width="2" points="{}"/>"#,
+        line(&|p| p.2)
+    );
+    for p in &pts {
+        let _ = writeln!(
+            s,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="crimson"/><circle cx="{:.1}" cy="{:.1}" r="3" fill="steelblue"/>"#,
+            x(p.0),
+            y(p.1),
+            x(p.0),
+            y(p.2)
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" fill="crimson">procfs</text><text x="{}" y="{}" fill="steelblue">task_diag</text>"#,
+        m + 10.0,
+        m + 10.0,
+        m + 10.0,
+        m + 26.0
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Builds `tdps` when the client crate exists; `None` (with a reason) if not.
+fn build_tdps() -> Option<PathBuf> {
+    let root = paths::repo_root();
+    if !root.join("client/Cargo.toml").exists() {
+        return None;
+    }
+    let ok = run::succeeds_verbose(
+        Command::new("cargo")
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "-p",
+                "task-diag",
+                "--bin",
+                "tdps",
+            ])
+            .current_dir(&root),
+    );
+    let bin = root.join("target/release/tdps");
+    (ok && bin.exists()).then_some(bin)
+}
+
+/// The ascending task counts to step through, and the main one.
+pub fn sizes(tasks: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = SCALING.to_vec();
+    v.push(tasks);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// `cargo xtask bench`.
+pub fn command(tasks: usize, runs: usize, memory: &str, json: Option<&Path>) -> Result<i32> {
+    if tasks < 100 || runs == 0 {
+        bail!("--tasks must be at least 100 and --runs at least 1");
+    }
+    let built = build::kernel(Flavour::Plain)?;
+    let pin = Pin::load()?;
+    let bins = selftests::build(&tree::pristine(&pin)?)?;
+    let tdps = build_tdps();
+    let sizes = sizes(tasks);
+    let list: Vec<String> = sizes.iter().map(|n| n.to_string()).collect();
+    let script = paths::repo_root().join("selftests/vm/bench.sh");
+    let cmd = vec![
+        "bash".to_owned(),
+        script.to_string_lossy().into_owned(),
+        bins.to_string_lossy().into_owned(),
+        tdps.as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        list.join(","),
+        THREADS_PER_PROCESS.to_string(),
+        runs.to_string(),
+        tasks.to_string(),
+    ];
+    let mut opts = vm::options(1, memory);
+    opts.timeout = std::time::Duration::from_secs(3 * 3600);
+    eprintln!(
+        "xtask: benchmark in one boot: {} tasks ({} threads a process), scaling at {}",
+        tasks,
+        THREADS_PER_PROCESS,
+        list.join(", ")
+    );
+    let out = vm::boot(&built, &opts, &cmd, false)?;
+    if out.status != 0 {
+        bail!(
+            "the benchmark script failed in the guest (status {})",
+            out.status
+        );
+    }
+    let accel = if opts.kvm { "kvm" } else { "tcg" };
+    let kernel = format!("{} {}", built.release, built.version);
+    let report = parse(&out.stdout, tasks, &kernel, accel)?;
+    print!("{}", table(&report));
+    let dir = paths::repo_root().join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let svg_path = json
+        .map(|j| j.with_extension("svg"))
+        .unwrap_or_else(|| dir.join("bench.svg"));
+    std::fs::write(&svg_path, svg(&report))?;
+    let text = serde_json::to_string_pretty(&report)?;
+    let json_path = json
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.join("bench.json"));
+    std::fs::write(&json_path, text + "\n")?;
+    eprintln!(
+        "xtask: JSON in {}, plot in {}",
+        json_path.display(),
+        svg_path.display()
+    );
+    if !out.splats.is_empty() {
+        eprintln!("xtask: the guest kernel reported bugs:");
+        for l in &out.splats {
+            eprintln!("  {l}");
+        }
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUT: &str = "TASKS 1080\n\
+        RESULT stat-threads a 1080 0.050\nRESULT stat-threads b 1080 0.010\n\
+        RESULT stat-threads a 1080 0.040\nRESULT stat-threads b 1080 0.012\n\
+        RESULT stat-threads a 1080 0.060\nRESULT stat-threads b 1080 0.011\n\
+        TASKS 30080\n\
+        RESULT stat-threads a 30080 1.0\nRESULT stat-threads b 30080 0.05\n\
+        SYSCALLS stat-threads a 30080 90000\nSYSCALLS stat-threads b 30080 40\n\
+        RESULT stat a 10030 0.3\nRESULT stat b 10030 0.02\n\
+        RESULT stat a 10030 0.5\nRESULT stat b 10030 0.03\n\
+        SYSCALLS stat a 10030 30100\nSYSCALLS stat b 10030 30\n\
+        NOTE 100000 tasks do not fit\n";
+
+    #[test]
+    fn parses_pairs_scaling_and_notes() {
+        let r = parse(OUT, 30_000, "6.12.117 #1", "tcg").unwrap();
+        assert_eq!(r.pairs.len(), 2);
+        let st = &r.pairs[0];
+        assert_eq!(st.name, "stat-threads");
+        assert_eq!(st.tasks, 30080);
+        assert_eq!(st.syscalls_b, Some(40));
+        assert!((st.ratio - 20.0).abs() < 1e-9);
+        let s = &r.pairs[1];
+        assert_eq!((s.median_a_s, s.median_b_s), (0.4, 0.025));
+        assert_eq!(s.min_max_a_s, [0.3, 0.5]);
+        assert_eq!(r.scaling.len(), 2);
+        assert_eq!(r.scaling[0].tasks, 1080);
+        assert!((r.scaling[0].per_task_ns_procfs - 0.05e9 / 1080.0).abs() < 1e-6);
+        assert_eq!(r.notes, ["100000 tasks do not fit"]);
+        let json = serde_json::to_value(&r).unwrap();
+        for key in ["kernel", "accelerator", "pairs", "scaling"] {
+            assert!(json.get(key).is_some(), "{key}");
+        }
+        for key in [
+            "name",
+            "tasks",
+            "a",
+            "b",
+            "median_a_s",
+            "median_b_s",
+            "ratio",
+            "syscalls_a",
+            "syscalls_b",
+        ] {
+            assert!(json["pairs"][0].get(key).is_some(), "{key}");
+        }
+        assert!(table(&r).contains("stat-threads"));
+        assert!(svg(&r).starts_with("<svg"));
+    }
+
+    #[test]
+    fn empty_output_is_an_error() {
+        assert!(parse("nothing\n", 10, "k", "tcg").is_err());
+    }
+
+    #[test]
+    fn sizes_include_the_main_count() {
+        assert_eq!(sizes(30_000), [1_000, 10_000, 30_000, 100_000]);
+        assert_eq!(sizes(5_000), [1_000, 5_000, 10_000, 30_000, 100_000]);
+    }
+
+    #[test]
+    fn median_of_even_and_odd() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+}
