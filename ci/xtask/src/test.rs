@@ -180,6 +180,18 @@ pub fn command(flavour: Flavour) -> Result<i32> {
     };
     total.add(Tally::one(ok));
 
+    for tool in [tree::Tool::GitAm, tree::Tool::Quilt] {
+        step(&format!("the series applies with {tool:?}"));
+        let ok = match Pin::load().and_then(|pin| tree::check_tool(&pin, tool)) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("xtask test: {e:#}");
+                false
+            }
+        };
+        total.add(Tally::one(ok));
+    }
+
     step(&format!("kernel build ({})", flavour.name()));
     match build::kernel(flavour) {
         Ok(built) => {

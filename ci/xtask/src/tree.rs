@@ -142,6 +142,65 @@ pub fn apply_series(pin: &Pin, key: &str) -> Result<usize> {
     Ok(changed)
 }
 
+/// How [`check_tool`] applies the series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// `git am` onto a repository of the pristine files.
+    GitAm,
+    /// `quilt push -a` with `QUILT_PATCHES` pointing at `patches/`.
+    Quilt,
+}
+
+/// Applies the series with `git am` or `quilt` to a scratch copy of the
+/// pristine files it touches, as a kernel developer would.
+pub fn check_tool(pin: &Pin, tool: Tool) -> Result<()> {
+    let root = paths::repo_root();
+    let patch_dir = root.join("patches");
+    let loaded = series::load(&patch_dir)?;
+    let pristine = pristine(pin)?;
+    let scratch = paths::cache_dir().join(format!("scratch-{tool:?}-{}", std::process::id()));
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch)?;
+    }
+    for p in &loaded.patches {
+        for s in &p.sections {
+            let src = pristine.join(&s.path);
+            if src.exists() {
+                let dst = scratch.join(&s.path);
+                std::fs::create_dir_all(dst.parent().context("no parent")?)?;
+                std::fs::copy(&src, &dst)?;
+            }
+        }
+    }
+    std::fs::create_dir_all(&scratch)?;
+    let git = |args: &[&str]| {
+        let mut c = Command::new("git");
+        c.args(["-c", "user.name=xtask", "-c", "user.email=xtask@localhost"])
+            .args(args)
+            .current_dir(&scratch);
+        c
+    };
+    let result = match tool {
+        Tool::GitAm => run::output(&mut git(&["init", "-q"]))
+            .and_then(|_| run::output(&mut git(&["add", "-A"])))
+            .and_then(|_| run::output(&mut git(&["commit", "-qm", "pristine"])))
+            .and_then(|_| {
+                let mut am = git(&["am", "-q", "--whitespace=error-all"]);
+                am.args(loaded.patches.iter().map(|p| patch_dir.join(&p.name)));
+                run::output(&mut am)
+            }),
+        Tool::Quilt => run::output(
+            Command::new("quilt")
+                .args(["push", "-a", "-q"])
+                .env("QUILT_PATCHES", &patch_dir)
+                .env("QUILT_PC", scratch.join(".pc"))
+                .current_dir(&scratch),
+        ),
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    result.map(|_| ())
+}
+
 fn apply_one(patch_dir: &Path, p: &Patch, staging: &Path, dir: &Path) -> Result<()> {
     let rej = dir.join("last.rej");
     let _ = std::fs::remove_file(&rej);
