@@ -62,6 +62,8 @@ pub fn build(kernel_src: &Path) -> Result<PathBuf> {
     let compiler = cc::Build::new()
         .cargo_metadata(false)
         .cargo_warnings(false)
+        .warnings(false)
+        .extra_warnings(false)
         .opt_level(2)
         .target("x86_64-unknown-linux-gnu")
         .host("x86_64-unknown-linux-gnu")

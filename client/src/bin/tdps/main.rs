@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+
+//! `tdps`: a `ps` over task_diag, with procps `ps` syntax and output.
+//!
+//! It supports the selections `-e`, `-A`, `ax`, `-p`/`p`/`--pid`,
+//! `--ppid`, `-s`/`--sid`, trailing ids and `-N`; the thread displays
+//! `-L`, `-T` and `H`; user formats (`-o`, `o`, `--format`) of the columns
+//! `pid`, `tgid`, `tid`/`lwp`/`spid`, `ppid`, `pgid`/`pgrp`,
+//! `sid`/`sess`/`session`, `s`/`state` and `comm`/`ucomm`/`ucmd`, with
+//! `=HEADER` and `:WIDTH`; `--no-headers`, `h`, `w`, `--cols`; and
+//! `--backend auto|task-diag|procfs`. Its output is byte for byte that of
+//! procps-ng 4.0.2 for those. Anything else is refused with one line,
+//! `tdps: unsupported option: X` or `tdps: unsupported column: X`, and exit
+//! status 1.
+
+mod args;
+mod columns;
+mod render;
+mod screen;
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use task_diag::{Client, DumpStrategy, Error, ShowFlags, Task};
+
+use crate::args::{ArgError, Command, ListKind};
+use crate::render::Layout;
+use crate::screen::OUTBUF_SIZE;
+
+/// The number of digits of the largest pid, as procps' procps_pid_length():
+/// the length of the first line of `/proc/sys/kernel/pid_max`, 5 when it
+/// cannot be read.
+fn pid_length() -> usize {
+    let mut line = [0u8; 23];
+    let Ok(mut file) = File::open("/proc/sys/kernel/pid_max") else {
+        return 5;
+    };
+    let mut len = 0;
+    while len < line.len() {
+        match file.read(&mut line[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let text = &line[..len];
+    if text.is_empty() {
+        return 5;
+    }
+    match text.iter().position(|&b| b == b'\n') {
+        Some(newline) => newline,
+        None => text.len(),
+    }
+}
+
+/// Whether the command selects `task` (procps' want_this_proc()).
+fn wanted(cmd: &Command, task: &Task) -> bool {
+    let listed = cmd.all
+        || cmd.lists.iter().any(|list| {
+            let value = match list.kind {
+                ListKind::Pid => task.tgid,
+                ListKind::Ppid => task.ppid,
+                ListKind::Sess => task.sid,
+                ListKind::Pgrp => task.pgid,
+            };
+            list.ids.contains(&value.cast_unsigned())
+        });
+    listed != cmd.negate
+}
+
+/// The pids of a selection made of pid lists only, which can be asked for
+/// one by one; `None` for any other selection.
+fn pid_only(cmd: &Command) -> Option<Vec<i32>> {
+    if cmd.all || cmd.negate || cmd.lists.iter().any(|l| l.kind != ListKind::Pid) {
+        return None;
+    }
+    let mut pids: Vec<i32> = cmd
+        .lists
+        .iter()
+        .flat_map(|l| l.ids.iter())
+        .filter_map(|&id| i32::try_from(id).ok())
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    Some(pids)
+}
+
+/// The selected tasks, in procps' order: processes by pid; with threads,
+/// each process's threads after one another, the leader first.
+fn collect(cmd: &Command, client: &mut Client) -> Result<Vec<Task>, Error> {
+    let mut tasks = Vec::new();
+    let mut keep = |task: Task| {
+        if wanted(cmd, &task) {
+            tasks.push(task);
+        }
+    };
+    match pid_only(cmd) {
+        Some(pids) => {
+            let strategy = if cmd.threads {
+                DumpStrategy::Thread
+            } else {
+                DumpStrategy::One
+            };
+            for pid in pids {
+                let dump = match client.dump(strategy, Some(pid), ShowFlags::BASE) {
+                    Err(Error::NoSuchTask { .. }) => continue,
+                    other => other?,
+                };
+                for task in dump {
+                    keep(task?);
+                }
+            }
+        }
+        None => {
+            let strategy = if cmd.threads {
+                DumpStrategy::AllThread
+            } else {
+                DumpStrategy::All
+            };
+            for task in client.dump(strategy, None, ShowFlags::BASE)? {
+                keep(task?);
+            }
+        }
+    }
+    if cmd.threads {
+        // Both backends send threads in pid order; ps lists them by
+        // process, as /proc/PID/task lists them (the leader first, then
+        // the others as created, which is pid order but after a wrap).
+        tasks.sort_by_key(|t| (t.tgid, !t.is_group_leader(), t.pid));
+    }
+    Ok(tasks)
+}
+
+fn run() -> Result<bool, String> {
+    let (mut screen_cols, _rows) = screen::screen_size();
+    let argv: Vec<_> = std::env::args_os().skip(1).collect();
+    let cmd = match args::parse(&argv) {
+        Ok(cmd) => cmd,
+        Err(ArgError::UnsupportedOption(what)) => {
+            return Err(format!("unsupported option: {what}"))
+        }
+        Err(ArgError::UnsupportedColumn(what)) => {
+            return Err(format!("unsupported column: {what}"))
+        }
+        Err(ArgError::Invalid(message)) => return Err(format!("error: {message}")),
+    };
+    if let Some(cols) = cmd.cols {
+        screen_cols = cols;
+    }
+    // procps' choose_dimensions().
+    if cmd.wide > 0 && screen_cols < 132 {
+        screen_cols = 132;
+    }
+    if cmd.wide > 1 {
+        screen_cols = OUTBUF_SIZE;
+    }
+
+    let mut layout = Layout::new(
+        &cmd.columns,
+        pid_length(),
+        screen_cols,
+        screen::utf8_locale(),
+    );
+    let mut client = Client::open(cmd.backend).map_err(|e| e.to_string())?;
+    let tasks = collect(&cmd, &mut client).map_err(|e| e.to_string())?;
+
+    let mut out = Vec::with_capacity(64 * (tasks.len() + 1));
+    if cmd.headers && layout.has_header() {
+        layout.header(&mut out);
+    }
+    for task in &tasks {
+        layout.row(task, &mut out);
+    }
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        // "ps | head": procps exits 0 on SIGPIPE.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
+        Err(err) => return Err(format!("write error: {err}")),
+    }
+    Ok(!tasks.is_empty())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("tdps: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

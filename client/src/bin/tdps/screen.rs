@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+
+//! The environment procps `ps` formats for: the screen width and the
+//! character set of the locale.
+
+use std::env;
+use std::io::IsTerminal;
+use std::os::fd::AsFd;
+use std::process::{Command, Stdio};
+
+use rustix::fs::{Mode, OFlags};
+
+/// procps' OUTBUF_SIZE: the width of the "screen" when output is not a
+/// terminal, and the limit of any width.
+pub const OUTBUF_SIZE: i64 = 2 * 64 * 1024;
+
+/// The size of the terminal of `fd`, if it is one and reports a size.
+fn winsize(fd: impl AsFd) -> Option<(i64, i64)> {
+    let ws = rustix::termios::tcgetwinsize(fd).ok()?;
+    (ws.ws_col > 0 && ws.ws_row > 0).then(|| (i64::from(ws.ws_col), i64::from(ws.ws_row)))
+}
+
+/// A positive number below [`OUTBUF_SIZE`] from the environment variable
+/// `name` (`strtol(..., 0)` over the whole value).
+fn env_size(name: &str) -> Option<i64> {
+    let value = env::var_os(name)?;
+    let value = crate::args::c_number(value.as_encoded_bytes())?;
+    (value > 0 && value < i128::from(OUTBUF_SIZE)).then_some(value as i64)
+}
+
+/// The screen as procps' set_screen_size() sees it: the size of the
+/// terminal of standard output, error, input or `/dev/tty`, else 80x24;
+/// any width when standard output is not a terminal; then `COLUMNS` and
+/// `LINES`. Warns, as procps does, of a screen too small.
+pub fn screen_size() -> (i64, i64) {
+    let (mut cols, mut rows) = winsize(std::io::stdout())
+        .or_else(|| winsize(std::io::stderr()))
+        .or_else(|| winsize(std::io::stdin()))
+        .or_else(|| {
+            let tty = rustix::fs::open(
+                "/dev/tty",
+                OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::RDONLY,
+                Mode::empty(),
+            )
+            .ok()?;
+            winsize(tty)
+        })
+        .unwrap_or((80, 24));
+    if !std::io::stdout().is_terminal() {
+        cols = OUTBUF_SIZE;
+    }
+    if let Some(c) = env_size("COLUMNS") {
+        cols = c;
+    }
+    if let Some(r) = env_size("LINES") {
+        rows = r;
+    }
+    if cols < 9 || rows < 2 {
+        eprintln!("your {cols}x{rows} screen size is bogus. expect trouble");
+    }
+    (cols, rows)
+}
+
+/// The categories `setlocale(LC_ALL, "")` sets, each of which must exist
+/// for it to succeed.
+const CATEGORIES: [&str; 12] = [
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "LC_PAPER",
+    "LC_NAME",
+    "LC_ADDRESS",
+    "LC_TELEPHONE",
+    "LC_MEASUREMENT",
+    "LC_IDENTIFICATION",
+];
+
+fn non_empty(name: &str) -> Option<String> {
+    env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.to_string_lossy().into_owned())
+}
+
+/// A locale name with its codeset normalised as glibc does
+/// (`en_US.UTF-8` and `en_US.utf8` are one locale).
+fn normalise(name: &str) -> String {
+    let (base, modifier) = match name.split_once('@') {
+        Some((base, modifier)) => (base, Some(modifier)),
+        None => (name, None),
+    };
+    let mut out = match base.split_once('.') {
+        Some((lang, codeset)) => {
+            let codeset: String = codeset
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            format!("{lang}.{codeset}")
+        }
+        None => base.to_owned(),
+    };
+    if let Some(modifier) = modifier {
+        out.push('@');
+        out.push_str(modifier);
+    }
+    out
+}
+
+/// Whether glibc knows the locale without any file.
+fn builtin(normalised: &str) -> bool {
+    matches!(normalised, "C" | "POSIX" | "C.utf8")
+}
+
+/// Whether `ps` would run in a UTF-8 locale: `setlocale(LC_ALL, "")`
+/// succeeds (every category names an installed locale) and the codeset of
+/// `LC_CTYPE` is UTF-8. Otherwise `ps` stays in the C locale.
+///
+/// The installed locales are asked of `locale -a` only when a category
+/// names something other than `C`, `POSIX` or `C.UTF-8`.
+pub fn utf8_locale() -> bool {
+    let lc_all = non_empty("LC_ALL");
+    let lang = non_empty("LANG");
+    let names: Vec<String> = CATEGORIES
+        .iter()
+        .map(|cat| {
+            let name = lc_all
+                .clone()
+                .or_else(|| non_empty(cat))
+                .or_else(|| lang.clone())
+                .unwrap_or_else(|| "C".to_owned());
+            normalise(&name)
+        })
+        .collect();
+    if !names.iter().all(|n| builtin(n)) {
+        let installed = Command::new("locale")
+            .arg("-a")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success());
+        if let Some(out) = installed {
+            let installed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(normalise)
+                .collect();
+            if !names.iter().all(|n| builtin(n) || installed.contains(n)) {
+                return false;
+            }
+        }
+    }
+    names.first().is_some_and(|ctype| {
+        ctype
+            .split_once('.')
+            .is_some_and(|(_, codeset)| codeset.split('@').next() == Some("utf8"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_names() {
+        assert_eq!(normalise("en_US.UTF-8"), "en_US.utf8");
+        assert_eq!(normalise("C.UTF-8"), "C.utf8");
+        assert_eq!(normalise("de_DE.ISO-8859-15@euro"), "de_DE.iso885915@euro");
+        assert_eq!(normalise("POSIX"), "POSIX");
+        assert!(builtin(&normalise("C.utf8")));
+        assert!(!builtin(&normalise("en_US.UTF-8")));
+    }
+}

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+
+//! tdps against procps `ps` on this host: the same options, byte-equal
+//! output, over processes this test starts (sleeps, a zombie, a process
+//! with an odd name, a process with named threads) and over the whole
+//! system.
+//!
+//! Each comparison runs `ps`, `tdps --backend procfs`, then `ps` again, and
+//! is tried again (up to three times) when tdps matches neither run, since
+//! other processes change meanwhile. Whole-system listings compare only the
+//! tasks that appear in both (processes come and go) and only columns that
+//! stay put.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PS: &str = "/usr/bin/ps";
+const TDPS: &str = env!("CARGO_BIN_EXE_tdps");
+
+/// Whether procps `ps` is here to compare with; says why not otherwise.
+fn have_procps() -> bool {
+    let version = Command::new(PS).arg("--version").output();
+    match version {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("procps-ng") => true,
+        _ => {
+            eprintln!("skipped: no procps-ng ps at {PS}");
+            false
+        }
+    }
+}
+
+/// The output and exit status of `program` with `args` and `env`.
+fn run(program: &str, args: &[OsString], env: &[(&str, &str)]) -> (Vec<u8>, Option<i32>) {
+    let mut cmd = Command::new(program);
+    if program == TDPS {
+        cmd.args(["--backend", "procfs"]);
+    }
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .env_remove("COLUMNS")
+        .env_remove("LINES")
+        .env_remove("PS_PERSONALITY")
+        .env_remove("CMD_ENV")
+        .env_remove("I_WANT_A_BROKEN_PS")
+        .env("LC_ALL", "C.UTF-8");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("{program}: {e}"));
+    (out.stdout, out.status.code())
+}
+
+fn show(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn os(args: &[String]) -> Vec<OsString> {
+    args.iter().map(OsString::from).collect()
+}
+
+/// Asserts that tdps prints exactly what ps prints and exits the same.
+fn same(args: &[String], env: &[(&str, &str)]) {
+    let args = os(args);
+    let mut last = String::new();
+    for _ in 0..3 {
+        let before = run(PS, &args, env);
+        let ours = run(TDPS, &args, env);
+        let after = run(PS, &args, env);
+        if ours == before || ours == after {
+            return;
+        }
+        last = format!(
+            "ps {args:?} {env:?}\n--- ps (exit {:?}):\n{}--- tdps (exit {:?}):\n{}",
+            before.1,
+            show(&before.0),
+            ours.1,
+            show(&ours.0)
+        );
+    }
+    panic!("tdps differs from ps:\n{last}");
+}
+
+/// The lines of a listing after its header, by their first `key` words.
+fn by_key(out: &[u8], key: usize) -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
+    let mut lines = out.split_inclusive(|&b| b == b'\n');
+    let header = lines.next().unwrap_or_default().to_vec();
+    let rows = lines
+        .map(|line| {
+            let words: Vec<String> = show(line)
+                .split_whitespace()
+                .take(key)
+                .map(str::to_owned)
+                .collect();
+            (words.join(" "), line.to_vec())
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Asserts that the tasks tdps and ps both list are listed alike, in the
+/// same order: lines keyed by their first `key` words (pid, or pid and
+/// tid).
+fn same_where_both(args: &[String], key: usize) {
+    let args = os(args);
+    let mut last = String::new();
+    for _ in 0..3 {
+        let before = run(PS, &args, &[]);
+        let ours = run(TDPS, &args, &[]);
+        let after = run(PS, &args, &[]);
+        match compare_common(&before.0, &ours.0, &after.0, key) {
+            Ok(()) => return,
+            Err(why) => last = format!("ps {args:?}: {why}"),
+        }
+    }
+    panic!("{last}");
+}
+
+fn compare_common(before: &[u8], ours: &[u8], after: &[u8], key: usize) -> Result<(), String> {
+    let (head_b, rows_b) = by_key(before, key);
+    let (head_o, rows_o) = by_key(ours, key);
+    let (_, rows_a) = by_key(after, key);
+    if head_b != head_o {
+        return Err(format!("headers {:?} / {:?}", show(&head_b), show(&head_o)));
+    }
+    let b: HashMap<_, _> = rows_b.iter().cloned().collect();
+    let a: HashMap<_, _> = rows_a.iter().cloned().collect();
+    let o: HashMap<_, _> = rows_o.iter().cloned().collect();
+    let mut common = 0;
+    for (k, line) in &rows_o {
+        let matches = [b.get(k), a.get(k)];
+        if matches.iter().all(Option::is_none) {
+            continue; // came or went between the runs
+        }
+        if !matches.contains(&Some(line)) {
+            return Err(format!(
+                "task {k}: tdps {:?}, ps {:?} / {:?}",
+                show(line),
+                b.get(k).map(|l| show(l)),
+                a.get(k).map(|l| show(l))
+            ));
+        }
+        common += 1;
+    }
+    // What lived through both ps runs is in ours, in the same order.
+    let stable: Vec<&String> = rows_b
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| a.contains_key(*k))
+        .collect();
+    for k in &stable {
+        if !o.contains_key(*k) {
+            return Err(format!("task {k} is missing"));
+        }
+    }
+    let ours_order: Vec<&String> = rows_o
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| stable.contains(k))
+        .collect();
+    if ours_order != stable {
+        return Err("the order differs".into());
+    }
+    if common < stable.len().min(1) {
+        return Err("nothing in common".into());
+    }
+    Ok(())
+}
+
+/// Processes started for the comparisons; killed and reaped when dropped.
+struct Quiet {
+    children: Vec<Child>,
+    sleeps: Vec<u32>,
+    zombie: u32,
+    odd: u32,
+    threads: u32,
+    /// A shell whose two children sleep.
+    parent: u32,
+    dir: PathBuf,
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn stat_has(pid: u32, needle: &[u8]) -> bool {
+    fs::read(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.windows(needle.len()).any(|w| w == needle))
+}
+
+/// The name of the odd process: a tab, a control character, an accented
+/// letter, CJK characters, and a cut at 15 bytes through a character.
+const ODD_NAME: &str = "f\tu\u{e9}n\u{1}ky-\u{4e2d}\u{6587}xyz";
+
+impl Quiet {
+    fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("tdps-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let mut children = Vec::new();
+        let mut spawn = |cmd: &mut Command| -> u32 {
+            let child = cmd
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let pid = child.id();
+            children.push(child);
+            pid
+        };
+        let sleeps: Vec<u32> = (0..3)
+            .map(|_| spawn(Command::new("sleep").arg("120")))
+            .collect();
+        let zombie = spawn(Command::new("sh").args(["-c", "exit 0"]));
+
+        let sleep = which("sleep");
+        let link = dir.join(ODD_NAME);
+        std::os::unix::fs::symlink(&sleep, &link).unwrap();
+        let odd = spawn(Command::new(&link).arg("120"));
+
+        let threads = spawn(
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "helper_threads", "--ignored", "--test-threads=1"])
+                .env("TDPS_TEST_HELPER", "1"),
+        );
+        let parent = spawn(Command::new("sh").args(["-c", "sleep 120 & sleep 120 & wait"]));
+
+        for &pid in &sleeps {
+            wait_for("sleep", || stat_has(pid, b"(sleep) S "));
+        }
+        wait_for("zombie", || stat_has(zombie, b") Z "));
+        wait_for("odd", || {
+            stat_has(odd, b") S ") && !stat_has(odd, b"(sleep)")
+        });
+        wait_for("threads", || {
+            fs::read_dir(format!("/proc/{threads}/task")).is_ok_and(|d| d.count() >= 4)
+                && fs::read(format!("/proc/{threads}/task/{threads}/stat"))
+                    .is_ok_and(|s| s.windows(3).any(|w| w == b") S"))
+        });
+        wait_for("the shell's sleeps", || grandchildren(parent).len() == 2);
+        // Let the helper's threads reach their sleep.
+        std::thread::sleep(Duration::from_millis(200));
+        Self {
+            children,
+            sleeps,
+            zombie,
+            odd,
+            threads,
+            parent,
+            dir,
+        }
+    }
+
+    fn all(&self) -> String {
+        let mut pids = self.sleeps.clone();
+        pids.extend([self.zombie, self.odd, self.threads, self.parent]);
+        pids.iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// The children of `pid`'s main thread.
+fn grandchildren(pid: u32) -> Vec<String> {
+    fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Drop for Quiet {
+    fn drop(&mut self) {
+        let orphans = grandchildren(self.parent);
+        if !orphans.is_empty() {
+            let _ = Command::new("kill").args(&orphans).status();
+        }
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The path of a program on `PATH`.
+fn which(name: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| Path::new("/bin").join(name))
+}
+
+/// Not a test: the multi-threaded process of the comparisons, started by
+/// them with `TDPS_TEST_HELPER` set. Its threads have names and sleep.
+#[test]
+#[ignore = "a helper process for the other tests"]
+fn helper_threads() {
+    if std::env::var_os("TDPS_TEST_HELPER").is_none() {
+        return;
+    }
+    let names = ["worker-1", "w\u{e9}rk\ter", "a-very-long-thread-name"];
+    let handles: Vec<_> = names
+        .iter()
+        .map(|name| {
+            std::thread::Builder::new()
+                .name((*name).to_owned())
+                .spawn(|| std::thread::sleep(Duration::from_secs(120)))
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(120));
+    drop(handles);
+}
+
+fn args(text: &str) -> Vec<String> {
+    text.split(' ').map(str::to_owned).collect()
+}
+
+#[test]
+fn quiet_processes_match_ps() {
+    if !have_procps() {
+        return;
+    }
+    let q = Quiet::start();
+    let all = q.all();
+    let t = q.threads;
+    let sh = q.parent;
+    let z = q.zombie;
+    let odd = q.odd;
+    let s0 = q.sleeps[0];
+    for case in [
+        format!("-p {all} -o pid,ppid,pgid,pgrp,sid,sess,session,tgid,s,comm"),
+        format!("-p {all} -o pid,tid,lwp,spid,state,ucomm"),
+        format!("-p {all} -o comm,pid,s"),
+        format!("-p {all} -o ucmd,ppid,comm,tid"),
+        format!("-p {all} -o pid=,comm="),
+        format!("-p {all} -o pid=,comm=A"),
+        format!("-p {all} -o pid=PROCESS,comm=NAME,s=STATE"),
+        format!("-p {all} -o pid:9,comm:4,s"),
+        format!("-p {all} -o s,pid=,comm --no-headers"),
+        format!("--pid {all} -o pid -o comm --format=s"),
+        format!("--pid={all} -o pid,comm h"),
+        format!("p {all} o pid,comm"),
+        format!("-o pid,comm {s0} {z}"),
+        format!("-L -p {t} -o pid,tid,lwp,tgid,s,comm"),
+        format!("-T -p {t} -o pid,spid,comm"),
+        format!("H -p {t} -o pid,tid,comm,s"),
+        format!("-L -p {t},{s0} -o comm,tid,pid"),
+        format!("-Lp {t} -o pid=,tid=,comm="),
+        format!("--ppid {sh} -o pid,ppid,comm -p 1"),
+        format!("--ppid {sh},{t} -p {s0} -o pid,ppid,s,comm"),
+        format!("-p {z} -o pid,s,comm,comm"),
+        format!("-p {z} -o comm,pid"),
+        format!("-p {odd} -o pid,comm,pid"),
+        format!("-p {odd} -o comm,pid"),
+        format!("-p {odd},{t} -L -o comm=,tid"),
+        "-p 99999999 -o pid,comm".to_owned(),
+        "-p 99999999 -o pid,comm --no-headers".to_owned(),
+        "-p 1 -o pid= -o comm=".to_owned(),
+        format!("-p {s0} -o pid,comm --cols 12"),
+        format!("-p {s0} -o pid,ppid,comm --cols 8"),
+    ] {
+        same(&args(&case), &[]);
+    }
+    // The screen width from the environment, and the C locale.
+    let cases: [(String, &[(&str, &str)]); 11] = [
+        (format!("-p {all} -o pid,comm"), &[("COLUMNS", "12")]),
+        (format!("-p {all} -o pid,ppid,comm"), &[("COLUMNS", "8")]),
+        (format!("-p {all} -o comm,pid,comm"), &[("COLUMNS", "30")]),
+        (format!("-p {all} -o pid,comm w"), &[("COLUMNS", "12")]),
+        (format!("-p {all} -o pid,comm ww"), &[("COLUMNS", "12")]),
+        (format!("-p {all} -o comm,pid,comm"), &[("LC_ALL", "C")]),
+        (
+            format!("-L -p {odd},{t} -o comm,pid,comm"),
+            &[("LC_ALL", "POSIX")],
+        ),
+        (
+            format!("-p {odd},{t} -o comm,comm"),
+            &[("LC_ALL", ""), ("LANG", "C.UTF-8")],
+        ),
+        // A locale that is not installed: ps stays in the C locale.
+        (format!("-p {odd} -o comm"), &[("LC_ALL", "xx_YY.UTF-8")]),
+        (
+            format!("-p {odd} -o comm"),
+            &[
+                ("LC_ALL", ""),
+                ("LC_CTYPE", "C.UTF-8"),
+                ("LANG", "xx_YY.UTF-8"),
+            ],
+        ),
+        (
+            format!("-p {odd} -o comm"),
+            &[("LC_ALL", ""), ("LC_CTYPE", "C.UTF-8"), ("LANG", "C")],
+        ),
+    ];
+    for (case, env) in cases {
+        same(&args(&case), env);
+    }
+    drop(q);
+}
+
+#[test]
+fn whole_system_matches_ps() {
+    if !have_procps() {
+        return;
+    }
+    let stat = fs::read_to_string("/proc/self/stat").unwrap();
+    let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
+    let my_sid = after_comm.split(' ').nth(3).unwrap().to_owned();
+    let by_sid = format!("--sid {my_sid} -o pid,sid,comm");
+    for (case, key) in [
+        ("ax -o pid,ppid,pgid,sid,comm", 1),
+        ("-e -o pid,tgid,comm", 1),
+        ("-A -o pid=,comm= w", 1),
+        ("-ax -o pid,comm", 1),
+        ("-e -L -o pid,tid,ppid,comm", 2),
+        ("axH -o pid,lwp,comm=THREAD", 2),
+        ("-N -p 1 -o pid,sess,comm", 1),
+        ("--ppid 2 -o pid,ppid,comm", 1),
+        (by_sid.as_str(), 1),
+    ] {
+        same_where_both(&args(case), key);
+    }
+}
+
+#[test]
+fn refusals() {
+    for (case, line) in [
+        ("ax", "tdps: unsupported option: default format (use -o)\n"),
+        ("-e", "tdps: unsupported option: default format (use -o)\n"),
+        (
+            "-o pid",
+            "tdps: unsupported option: default selection (use -e, ax, -p, --ppid or --sid)\n",
+        ),
+        ("aux", "tdps: unsupported option: u\n"),
+        ("-ef", "tdps: unsupported option: -f\n"),
+        ("-e --forest -o pid", "tdps: unsupported option: --forest\n"),
+        ("-e -o pid,user", "tdps: unsupported column: user\n"),
+        ("-e -o pid,%cpu", "tdps: unsupported column: %cpu\n"),
+        ("-p x -o pid", "tdps: error: process ID list syntax error\n"),
+    ] {
+        let out = Command::new(TDPS)
+            .args(case.split(' '))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{case}");
+        assert_eq!(show(&out.stderr), line, "{case}");
+        assert!(out.stdout.is_empty(), "{case}");
+    }
+}
