@@ -3,12 +3,13 @@
 #
 # The in-VM test runner: run by `cargo xtask test` as root inside the guest,
 # it prints TAP that the xtask counts. Arguments: the expected `uname -r` and
-# `uname -v` of the kernel that was just built, and the directory of the
-# built selftests.
+# `uname -v` of the kernel that was just built, the directory of the built
+# selftests, and the tdps binary.
 
 want_release=$1
 want_version=$2
-bin_dir=$3
+bin_dir=${3:-}
+tdps=${4:-}
 n=0
 fails=0
 
@@ -66,6 +67,56 @@ if echo "$err" | grep -q "Invalid argument"; then
 	ok "a malformed request is refused with EINVAL"
 else
 	not_ok "a malformed request is refused with EINVAL" "dd said: $err"
+fi
+
+# tdps against procps, and the two backends of the client against each
+# other, on quiet sets of tasks: sleepers of ours, and the kernel threads.
+same() {
+	desc=$1
+	shift
+	if "$@" > /tmp/run_sh.out 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc" "$(head -c 2000 /tmp/run_sh.out)"
+	fi
+}
+
+compare() {
+	# compare FILE_A FILE_B: equal and not just a header
+	[ "$(wc -l < "$1")" -gt 1 ] && diff -u "$1" "$2"
+}
+
+if [ -n "$tdps" ]; then
+	setsid sh -c 'sleep 1000 & sleep 1000 & sleep 1000 & exec sleep 1000' &
+	sleep 0.5
+	sleepers=$(pgrep -d, -x sleep)
+	for fmt in "pid,ppid,pgid,sid,s,comm" "tgid,tid,comm=NAME" "comm,pid,ppid,pgid,sid"; do
+		ps -p "$sleepers" -o "$fmt" > /tmp/ps.out
+		"$tdps" --backend task-diag -p "$sleepers" -o "$fmt" > /tmp/tdps.out
+		same "tdps -p SLEEPERS -o $fmt matches ps" compare /tmp/ps.out /tmp/tdps.out
+	done
+	ps --ppid 2 -o pid,ppid,pgid,sid,comm > /tmp/ps.out
+	"$tdps" --backend task-diag --ppid 2 -o pid,ppid,pgid,sid,comm > /tmp/tdps.out
+	same "tdps --ppid 2 (kernel threads) matches ps" compare /tmp/ps.out /tmp/tdps.out
+	ps -L -p "$sleepers" -o pid,lwp,s,comm > /tmp/ps.out
+	"$tdps" --backend task-diag -L -p "$sleepers" -o pid,lwp,s,comm > /tmp/tdps.out
+	same "tdps -L matches ps" compare /tmp/ps.out /tmp/tdps.out
+	"$tdps" --backend procfs --ppid 2 -o pid,ppid,pgid,sid,s,comm > /tmp/ps.out
+	"$tdps" --backend task-diag --ppid 2 -o pid,ppid,pgid,sid,s,comm > /tmp/tdps.out
+	same "the task-diag and procfs backends return the same kernel threads" \
+		compare /tmp/ps.out /tmp/tdps.out
+	"$tdps" --backend procfs -p "$sleepers" -o pid,tgid,ppid,pgid,sid,s,comm > /tmp/ps.out
+	"$tdps" --backend task-diag -p "$sleepers" -o pid,tgid,ppid,pgid,sid,s,comm > /tmp/tdps.out
+	same "the task-diag and procfs backends return the same sleepers" \
+		compare /tmp/ps.out /tmp/tdps.out
+	if "$tdps" --backend task-diag ax > /tmp/tdps.out 2>&1; then
+		not_ok "tdps refuses the default format" "$(cat /tmp/tdps.out)"
+	elif grep -q "^tdps: unsupported" /tmp/tdps.out; then
+		ok "tdps refuses the default format with a message naming it"
+	else
+		not_ok "tdps refuses the default format" "$(cat /tmp/tdps.out)"
+	fi
+	pkill -x sleep
 fi
 
 echo "1..$n"

@@ -112,7 +112,7 @@ mod tests {
         );
         let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into()).collect();
         let s = args.join(" ");
-        assert!(s.contains("-Werror"), "{s}");
+        assert!(s.contains("-Werror") && s.contains("-static"), "{s}");
         assert!(s.contains("-I /inc a.c -o /o/a -lpthread"), "{s}");
     }
 }

@@ -234,6 +234,15 @@ fn vm_tests(built: &build::Built) -> Tally {
             return Tally::one(false);
         }
     };
+    let tdps_ok = run::succeeds_verbose(
+        Command::new("cargo")
+            .args(["build", "--quiet", "-p", "task-diag", "--bin", "tdps"])
+            .current_dir(&root),
+    );
+    if !tdps_ok {
+        return Tally::one(false);
+    }
+    let tdps = root.join("target/debug/tdps");
     let script = root.join("selftests/vm/run.sh");
     let cmd = vec![
         "sh".to_owned(),
@@ -241,6 +250,7 @@ fn vm_tests(built: &build::Built) -> Tally {
         built.release.clone(),
         built.version.clone(),
         bin_dir.to_string_lossy().into_owned(),
+        tdps.to_string_lossy().into_owned(),
     ];
     let opts = vm::options(2, "2G");
     match vm::boot(built, &opts, &cmd, true) {

@@ -66,6 +66,9 @@ const REQ_MAX: usize = 4096;
 /// Longest message built. A task whose attributes do not fit continues in
 /// the next message (`TASK_DIAG_FLAG_CONT`).
 const MSG_MAX: usize = 4096;
+/// Size of the per-file buffer of built messages: whole messages are
+/// batched into it and copied to the reader together.
+const BUF_LEN: usize = 4 * MSG_MAX;
 /// The highest attribute type (group number).
 const ATTR_MAX: u32 = uapi::__TASK_DIAG_ATTR_MAX - 1;
 /// Groups this kernel reports today.
@@ -197,33 +200,68 @@ impl Viewers {
     }
 }
 
-/// A message buffer allocated once per open file.
+/// Built messages waiting to be read, in a buffer allocated once per open
+/// file.
+///
+/// The buffer holds whole messages, then possibly the message being built
+/// from `start`. A new message is only started when [`MSG_MAX`] bytes are
+/// free, so building never runs out of room.
 ///
 /// # Invariants
 ///
-/// `len <= buf.len()`.
+/// `start <= len <= buf.len()`.
 struct MsgBuf {
     buf: KVec<u8>,
     len: usize,
+    start: usize,
 }
 
 impl MsgBuf {
     fn new() -> Result<Self> {
         Ok(Self {
-            buf: KVec::from_elem(0u8, MSG_MAX, GFP_KERNEL)?,
+            buf: KVec::from_elem(0u8, BUF_LEN, GFP_KERNEL)?,
             len: 0,
+            start: 0,
         })
     }
 
-    fn bytes(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or(&[])
+    fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
-    fn room(&self) -> usize {
-        self.buf.len() - self.len
+    /// Whether a new message can be started.
+    fn can_begin(&self) -> bool {
+        self.buf.len() - self.len >= MSG_MAX
     }
 
-    /// Appends `data`, which the caller checked fits in [`Self::room`].
+    /// Length of the longest run of whole messages at the front that fits
+    /// in `max` bytes.
+    fn whole_prefix(&self, max: usize) -> usize {
+        let mut off = 0;
+        while off < self.len {
+            let n = get_u32(&self.buf, off + offset_of!(uapi::nlmsghdr, nlmsg_len)) as usize;
+            if n == 0 || off + n > max {
+                break;
+            }
+            off += n;
+        }
+        off
+    }
+
+    fn bytes(&self, n: usize) -> &[u8] {
+        self.buf.get(..n).unwrap_or(&[])
+    }
+
+    /// Drops the first `n` bytes, read by the reader.
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.buf.copy_within(n..self.len, 0);
+        // INVARIANT: both shrink by the same amount, within the buffer.
+        self.len -= n;
+        self.start = self.start.saturating_sub(n);
+    }
+
+    /// Appends `data` to the message being built, if it fits.
     fn append(&mut self, data: &[u8]) {
         let end = self.len + data.len();
         if let Some(dst) = self.buf.get_mut(self.len..end) {
@@ -233,14 +271,16 @@ impl MsgBuf {
         }
     }
 
+    /// Writes `v` at `off` of the message being built.
     fn put_u32(&mut self, off: usize, v: u32) {
-        put(&mut self.buf, off, &v.to_ne_bytes());
+        put(&mut self.buf, self.start + off, &v.to_ne_bytes());
     }
 
     /// Starts a message: a `struct nlmsghdr` whose length is set by
-    /// [`Self::finish`].
+    /// [`Self::finish`]. The caller checked [`Self::can_begin`].
     fn begin(&mut self, ty: u16, seq: u32) {
-        self.len = 0;
+        // INVARIANT: `len` is within the buffer.
+        self.start = self.len;
         let mut hdr = [0u8; NLMSG_HDRLEN];
         put(
             &mut hdr,
@@ -262,15 +302,16 @@ impl MsgBuf {
     }
 
     fn finish(&mut self) {
-        let len = self.len as u32;
+        let len = (self.len - self.start) as u32;
         self.put_u32(offset_of!(uapi::nlmsghdr, nlmsg_len), len);
     }
 
-    /// Appends one attribute, padded to 4 bytes; `false` when it does not fit.
+    /// Appends one attribute, padded to 4 bytes; `false` when the message
+    /// would grow past [`MSG_MAX`].
     fn attr(&mut self, ty: u16, payload: &[u8]) -> bool {
         let len = NLA_HDRLEN + payload.len();
         let padded = (len + 3) & !3;
-        if padded > self.room() {
+        if self.len - self.start + padded > MSG_MAX {
             return false;
         }
         let mut hdr = [0u8; NLA_HDRLEN];
@@ -308,9 +349,8 @@ enum Phase {
 /// The state of one open file, under its mutex.
 struct State {
     phase: Phase,
-    /// A whole message not yet read.
+    /// Whole messages not yet read.
     msg: MsgBuf,
-    pending: bool,
 }
 
 /// The state of one open `/proc/task_diag`.
@@ -322,11 +362,16 @@ struct TaskDiag {
 }
 
 /// The `task_diag_base` payload of `task`.
-fn base(task: &Task, ns: &PidNamespace) -> [u8; size_of::<uapi::task_diag_base>()] {
+fn base(
+    task: &Task,
+    ns: &PidNamespace,
+    pid: Pid,
+    tgid: Pid,
+) -> [u8; size_of::<uapi::task_diag_base>()] {
     let mut b = [0u8; size_of::<uapi::task_diag_base>()];
     let fields = [
-        (offset_of!(uapi::task_diag_base, tgid), task.tgid_nr_ns(ns)),
-        (offset_of!(uapi::task_diag_base, pid), task.pid_nr_ns(ns)),
+        (offset_of!(uapi::task_diag_base, tgid), tgid),
+        (offset_of!(uapi::task_diag_base, pid), pid),
         (offset_of!(uapi::task_diag_base, ppid), task.ppid_nr_ns(ns)),
         (
             offset_of!(uapi::task_diag_base, tpid),
@@ -449,17 +494,17 @@ impl State {
         };
         self.msg.begin(uapi::TASK_DIAG_CMD_GET as u16, req.seq);
         let mut hdr = [0u8; size_of::<uapi::task_diag_msg>()];
-        let pid = task.pid_nr_ns(ns) as u32;
-        let tgid = task.tgid_nr_ns(ns) as u32;
+        let pid = task.pid_nr_ns(ns);
+        let tgid = task.tgid_nr_ns(ns);
         put(
             &mut hdr,
             offset_of!(uapi::task_diag_msg, pid),
-            &pid.to_ne_bytes(),
+            &(pid as u32).to_ne_bytes(),
         );
         put(
             &mut hdr,
             offset_of!(uapi::task_diag_msg, tgid),
-            &tgid.to_ne_bytes(),
+            &(tgid as u32).to_ne_bytes(),
         );
         let flags_off = NLMSG_HDRLEN + offset_of!(uapi::task_diag_msg, flags);
         self.msg.append(&hdr);
@@ -467,7 +512,9 @@ impl State {
         while group <= ATTR_MAX {
             if req.show & (1u64 << group) != 0 {
                 let fits = match group {
-                    g if g == uapi::TASK_DIAG_BASE => self.msg.attr(g as u16, &base(&task, ns)),
+                    g if g == uapi::TASK_DIAG_BASE => {
+                        self.msg.attr(g as u16, &base(&task, ns, pid, tgid))
+                    }
                     // Other groups are refused when the request is written.
                     _ => true,
                 };
@@ -518,7 +565,7 @@ impl TaskDiag {
             writer: Credential::current(),
         };
         let mut state = self.state.lock();
-        if state.pending || !matches!(state.phase, Phase::Idle) {
+        if !state.msg.is_empty() || !matches!(state.phase, Phase::Idle) {
             return Err(EBUSY);
         }
         let (cursor, target) = match req.strategy {
@@ -556,32 +603,31 @@ impl TaskDiag {
         let mut state = self.state.lock();
         let mut copied = 0;
         loop {
-            if !state.pending {
-                if !state.build_next(&self.ns, &reader) {
+            // Build whole messages while the caller has room for them.
+            while state.msg.len < writer.len()
+                && state.msg.can_begin()
+                && state.build_next(&self.ns, &reader)
+            {}
+            let n = state.msg.whole_prefix(writer.len());
+            if n == 0 {
+                if state.msg.is_empty() {
+                    // The dump has ended and was read.
                     break;
                 }
-                state.pending = true;
-            }
-            let len = state.msg.len;
-            if len > writer.len() {
                 if copied == 0 {
                     return Err(EMSGSIZE);
                 }
                 break;
             }
-            if let Err(e) = writer.write_slice(state.msg.bytes()) {
-                // The message stays pending for the next read.
+            if let Err(e) = writer.write_slice(state.msg.bytes(n)) {
+                // The messages stay for the next read.
                 if copied == 0 {
                     return Err(e);
                 }
                 break;
             }
-            state.pending = false;
-            copied += len;
-            if matches!(state.phase, Phase::Idle) {
-                // That was NLMSG_DONE.
-                break;
-            }
+            state.msg.consume(n);
+            copied += n;
         }
         Ok(copied)
     }
@@ -593,7 +639,6 @@ impl ProcFile for TaskDiag {
         let state = State {
             phase: Phase::Idle,
             msg: MsgBuf::new()?,
-            pending: false,
         };
         KBox::pin_init(
             try_pin_init!(TaskDiag {

@@ -12,6 +12,11 @@ void rust_helper_put_cred(const struct cred *cred)
 	put_cred(cred);
 }
 
+const struct cred *rust_helper_current_cred(void)
+{
+	return current_cred();
+}
+
 const struct cred *rust_helper_get_current_cred(void)
 {
 	return get_current_cred();

@@ -66,11 +66,9 @@ impl Credential {
     /// current task: a task may always read the tasks of its own thread group.
     pub fn may_ptrace_read(&self, task: &Task) -> bool {
         let mode = bindings::PTRACE_MODE_READ | bindings::PTRACE_MODE_FSCREDS;
-        // SAFETY: `current->cred` may be read by the current task itself.
-        let current = unsafe { bindings::get_current_cred() };
-        let same = ptr::eq(current, self.as_ptr());
-        // SAFETY: `current` came from `get_current_cred()` above.
-        unsafe { bindings::put_cred(current) };
+        // SAFETY: The current task may always read its own `cred` pointer;
+        // it is only compared, never dereferenced.
+        let same = ptr::eq(unsafe { bindings::current_cred() }, self.as_ptr());
         if same {
             // SAFETY: `task` is valid as long as the reference is.
             return unsafe { bindings::ptrace_may_access(task.0.get(), mode) };
