@@ -24,7 +24,7 @@ not_ok() {
 	echo "not ok $n $1"
 	shift
 	for line in "$@"; do
-		echo "# $line"
+		printf '%s\n' "$line" | sed 's/^/# /'
 	done
 }
 
@@ -95,14 +95,16 @@ if [ -n "$tdps" ]; then
 		"$tdps" --backend task-diag -p "$sleepers" -o "$fmt" > /tmp/tdps.out
 		same "tdps -p SLEEPERS -o $fmt matches ps" compare /tmp/ps.out /tmp/tdps.out
 	done
-	ps --ppid 2 -o pid,ppid,pgid,sid,comm > /tmp/ps.out
-	"$tdps" --backend task-diag --ppid 2 -o pid,ppid,pgid,sid,comm > /tmp/tdps.out
+	# Kernel threads: procfs shows their full names (and a workqueue
+	# worker's current work), BASE the 15-byte comm: ids only.
+	ps --ppid 2 -o pid,ppid,pgid,sid,tgid > /tmp/ps.out
+	"$tdps" --backend task-diag --ppid 2 -o pid,ppid,pgid,sid,tgid > /tmp/tdps.out
 	same "tdps --ppid 2 (kernel threads) matches ps" compare /tmp/ps.out /tmp/tdps.out
 	ps -L -p "$sleepers" -o pid,lwp,s,comm > /tmp/ps.out
 	"$tdps" --backend task-diag -L -p "$sleepers" -o pid,lwp,s,comm > /tmp/tdps.out
 	same "tdps -L matches ps" compare /tmp/ps.out /tmp/tdps.out
-	"$tdps" --backend procfs --ppid 2 -o pid,ppid,pgid,sid,s,comm > /tmp/ps.out
-	"$tdps" --backend task-diag --ppid 2 -o pid,ppid,pgid,sid,s,comm > /tmp/tdps.out
+	"$tdps" --backend procfs --ppid 2 -o pid,ppid,pgid,sid,tgid > /tmp/ps.out
+	"$tdps" --backend task-diag --ppid 2 -o pid,ppid,pgid,sid,tgid > /tmp/tdps.out
 	same "the task-diag and procfs backends return the same kernel threads" \
 		compare /tmp/ps.out /tmp/tdps.out
 	"$tdps" --backend procfs -p "$sleepers" -o pid,tgid,ppid,pgid,sid,s,comm > /tmp/ps.out
