@@ -397,43 +397,45 @@ fn base(
 
 impl State {
     /// Finds the next task of the dump at or after `cursor` that the viewers
-    /// may read. Returns it with its pid number in `ns`.
-    fn next_task(
+    /// may read. Returns it with its pid number in `ns`, borrowed for the RCU
+    /// read-side critical section of `guard`, in which all of a task's work
+    /// is done: the checks and the ids below take no reference and nest
+    /// their own read locks cheaply inside it.
+    fn next_task<'a>(
         req: &Request,
         cursor: Pid,
         ns: &PidNamespace,
         viewers: &Viewers,
         reader: &Credential,
-    ) -> Option<(Pid, ARef<Task>)> {
+        guard: &'a rcu::Guard,
+    ) -> Option<(Pid, &'a Task)> {
         let mut from = cursor;
         loop {
-            let guard = rcu::read_lock();
             let (nr, task) = match req.strategy {
                 Strategy::All | Strategy::Children => {
-                    ns.next_task(from, TaskKind::Leader, &guard)?
+                    ns.next_task(from, TaskKind::Leader, guard)?
                 }
                 Strategy::AllThread | Strategy::Thread => {
-                    ns.next_task(from, TaskKind::Thread, &guard)?
+                    ns.next_task(from, TaskKind::Thread, guard)?
                 }
                 Strategy::One => {
                     if from > req.target {
                         return None;
                     }
-                    let found = ns.next_task(req.target, TaskKind::Thread, &guard)?;
+                    let found = ns.next_task(req.target, TaskKind::Thread, guard)?;
                     if found.0 != req.target {
                         return None;
                     }
                     found
                 }
             };
-            drop(guard);
             from = nr.checked_add(1)?;
             let wanted = match req.strategy {
                 Strategy::Thread => task.tgid_nr_ns(ns) == req.target,
                 Strategy::Children => task.ppid_nr_ns(ns) == req.target,
                 _ => true,
             };
-            if wanted && viewers.may_read(reader, &task) {
+            if wanted && viewers.may_read(reader, task) {
                 return Some((nr, task));
             }
         }
@@ -452,18 +454,11 @@ impl State {
         else {
             return false;
         };
-        let (task, first_group) = match cont {
-            Some((task, group)) => (task, group),
-            None => match Self::next_task(&req, cursor, ns, &viewers, reader) {
-                Some((nr, task)) => {
-                    self.phase = Phase::Dumping {
-                        req,
-                        cursor: nr.saturating_add(1),
-                        viewers,
-                        cont: None,
-                    };
-                    return self.build_task(task, 0, ns);
-                }
+        let guard = rcu::read_lock();
+        let (task, first_group, cursor) = match &cont {
+            Some((task, group)) => (&**task, *group, cursor),
+            None => match Self::next_task(&req, cursor, ns, &viewers, reader, &guard) {
+                Some((nr, task)) => (task, 0, nr.saturating_add(1)),
                 None => {
                     // The end: one NLMSG_DONE carrying an `int` 0.
                     self.msg.begin(uapi::NLMSG_DONE as u16, req.seq);
@@ -473,25 +468,26 @@ impl State {
                 }
             },
         };
+        let next = self.build_task(&req, task, first_group, ns);
         self.phase = Phase::Dumping {
             req,
             cursor,
             viewers,
-            cont: None,
+            cont: next.map(|group| (ARef::from(task), group)),
         };
-        self.build_task(task, first_group, ns)
+        true
     }
 
-    /// Builds the message of `task` starting at group `first`; when a group
-    /// does not fit, marks the message `TASK_DIAG_FLAG_CONT` and remembers
-    /// where the next message resumes.
-    fn build_task(&mut self, task: ARef<Task>, first: u32, ns: &PidNamespace) -> bool {
-        let Phase::Dumping {
-            req, ref mut cont, ..
-        } = self.phase
-        else {
-            return false;
-        };
+    /// Builds the message of `task` starting at group `first`. When a group
+    /// does not fit, marks the message `TASK_DIAG_FLAG_CONT` and returns the
+    /// group the next message resumes at.
+    fn build_task(
+        &mut self,
+        req: &Request,
+        task: &Task,
+        first: u32,
+        ns: &PidNamespace,
+    ) -> Option<u32> {
         self.msg.begin(uapi::TASK_DIAG_CMD_GET as u16, req.seq);
         let mut hdr = [0u8; size_of::<uapi::task_diag_msg>()];
         let pid = task.pid_nr_ns(ns);
@@ -513,7 +509,7 @@ impl State {
             if req.show & (1u64 << group) != 0 {
                 let fits = match group {
                     g if g == uapi::TASK_DIAG_BASE => {
-                        self.msg.attr(g as u16, &base(&task, ns, pid, tgid))
+                        self.msg.attr(g as u16, &base(task, ns, pid, tgid))
                     }
                     // Other groups are refused when the request is written.
                     _ => true,
@@ -521,14 +517,13 @@ impl State {
                 if !fits {
                     self.msg.put_u32(flags_off, uapi::TASK_DIAG_FLAG_CONT);
                     self.msg.finish();
-                    *cont = Some((task, group));
-                    return true;
+                    return Some(group);
                 }
             }
             group += 1;
         }
         self.msg.finish();
-        true
+        None
     }
 }
 
@@ -577,9 +572,16 @@ impl TaskDiag {
                     strategy: Strategy::One,
                     ..req
                 };
-                let (_, task) =
-                    State::next_task(&probe, req.target, &self.ns, &viewers, &viewers.writer)
-                        .ok_or(ESRCH)?;
+                let guard = rcu::read_lock();
+                let (_, task) = State::next_task(
+                    &probe,
+                    req.target,
+                    &self.ns,
+                    &viewers,
+                    &viewers.writer,
+                    &guard,
+                )
+                .ok_or(ESRCH)?;
                 match req.strategy {
                     Strategy::One => (req.target, req.target),
                     // The request may name any thread; the walk, from the

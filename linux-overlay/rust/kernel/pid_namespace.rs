@@ -10,7 +10,7 @@ use crate::{
     bindings,
     sync::rcu,
     task::Task,
-    types::{ARef, AlwaysRefCounted, Opaque},
+    types::{AlwaysRefCounted, Opaque},
 };
 use core::ptr::{self, NonNull};
 
@@ -64,13 +64,15 @@ impl PidNamespace {
     ///
     /// Calling it again with the returned number plus one walks every task of
     /// the namespace once, in pid order, whatever forks and exits meanwhile:
-    /// a task alive for the whole walk is returned exactly once.
-    pub fn next_task(
+    /// a task alive for the whole walk is returned exactly once. The task is
+    /// borrowed for the RCU read-side critical section (take an
+    /// [`ARef<Task>`](crate::types::ARef) to keep it longer).
+    pub fn next_task<'a>(
         &self,
         from: Pid,
         kind: TaskKind,
-        _rcu: &rcu::Guard,
-    ) -> Option<(Pid, ARef<Task>)> {
+        _rcu: &'a rcu::Guard,
+    ) -> Option<(Pid, &'a Task)> {
         let ty = match kind {
             TaskKind::Thread => bindings::pid_type_PIDTYPE_PID,
             TaskKind::Leader => bindings::pid_type_PIDTYPE_TGID,
@@ -88,11 +90,12 @@ impl PidNamespace {
             // SAFETY: `pid` is valid under RCU.
             let task = unsafe { bindings::pid_task(pid, ty) };
             if let Some(task) = NonNull::new(task) {
-                // SAFETY: A task found under RCU stays valid until the end of
-                // the critical section; `Task` is a transparent wrapper, and
-                // converting `&Task` to `ARef<Task>` takes a reference.
-                let task: &Task = unsafe { &*task.as_ptr().cast() };
-                return Some((found, ARef::from(task)));
+                // SAFETY: A task found under RCU is freed only after a grace
+                // period, so it stays valid while the guard, which `'a`
+                // borrows, holds the read lock; `Task` is a transparent
+                // wrapper of `struct task_struct`.
+                let task: &'a Task = unsafe { &*task.as_ptr().cast() };
+                return Some((found, task));
             }
             if found < nr || found == Pid::MAX {
                 return None;
