@@ -468,17 +468,13 @@ impl<'a> Iterator for Messages<'a> {
     type Item = Result<Message<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let offset = self.next.take()?;
-        if offset >= self.buf.len() {
-            return None;
-        }
-        match self.parse(offset) {
-            Ok((message, step)) => {
-                self.next = offset.checked_add(step);
-                Some(Ok(message))
-            }
-            Err(err) => Some(Err(err)),
-        }
+        // After an error, or a step that overflows, `next` stays `None`:
+        // the iterator is fused.
+        let at = self.next.take().filter(|&at| at < self.buf.len())?;
+        Some(self.parse(at).map(|(record, step)| {
+            self.next = at.checked_add(step);
+            record
+        }))
     }
 }
 
@@ -600,17 +596,13 @@ impl<'a> Iterator for Attrs<'a> {
     type Item = Result<Attr<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let rel = self.next.take()?;
-        if rel >= self.buf.len() {
-            return None;
-        }
-        match self.parse(rel) {
-            Ok((attr, step)) => {
-                self.next = rel.checked_add(step);
-                Some(Ok(attr))
-            }
-            Err(err) => Some(Err(err)),
-        }
+        // After an error, or a step that overflows, `next` stays `None`:
+        // the iterator is fused.
+        let at = self.next.take().filter(|&at| at < self.buf.len())?;
+        Some(self.parse(at).map(|(record, step)| {
+            self.next = at.checked_add(step);
+            record
+        }))
     }
 }
 
@@ -740,17 +732,13 @@ impl<'a> Iterator for VmaIter<'a> {
     type Item = Result<Vma<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let rel = self.next.take()?;
-        if rel >= self.buf.len() {
-            return None;
-        }
-        match self.parse(rel) {
-            Ok((vma, step)) => {
-                self.next = rel.checked_add(step);
-                Some(Ok(vma))
-            }
-            Err(err) => Some(Err(err)),
-        }
+        // After an error, or a step that overflows, `next` stays `None`:
+        // the iterator is fused.
+        let at = self.next.take().filter(|&at| at < self.buf.len())?;
+        Some(self.parse(at).map(|(record, step)| {
+            self.next = at.checked_add(step);
+            record
+        }))
     }
 }
 
