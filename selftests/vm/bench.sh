@@ -27,7 +27,29 @@ echo 4000000 > /proc/sys/vm/max_map_count
 ulimit -u unlimited
 ulimit -s 8192
 TIMEFORMAT=%3R
-tmp=$(mktemp -d)
+tmp=$(mktemp -d -p /dev/shm)
+
+# The guest's root is a 9p share without a page cache: every exec reads the
+# program and its libraries from the host again, some 40-60 ms under TCG,
+# which would swamp the faster side. So every program timed runs from a
+# tmpfs copy, dynamic ones through a copy of their loader and libraries:
+# the same treatment for both sides.
+# stage NAME PATH: prints the command that runs the staged copy of PATH.
+stage() {
+	local name=$1 path=$2 dir=$tmp/stage/$1 interp lib
+	mkdir -p "$dir/lib"
+	cp "$path" "$dir/$name"
+	interp=$(ldd "$path" 2>/dev/null | awk '$1 ~ /^\// { print $1 }')
+	if [ -z "$interp" ]; then
+		echo "$dir/$name"
+		return
+	fi
+	for lib in $(ldd "$path" | awk '$3 ~ /^\// { print $3 }'); do
+		cp "$lib" "$dir/lib/"
+	done
+	cp "$interp" "$dir/lib/ld.so"
+	echo "$dir/lib/ld.so --library-path $dir/lib $dir/$name"
+}
 
 count_tasks() {
 	local n=0 d
@@ -54,6 +76,14 @@ syscalls() {
 	echo "SYSCALLS $pair $side $n ${calls:-0}"
 }
 
+# fail PAIR CMD...: the warm-up run of CMD failed.
+fail() {
+	local pair=$1
+	shift
+	echo "NOTE $pair: '$*' failed: $(head -c 300 "$tmp/err")"
+	exit 1
+}
+
 # pair NAME TASKS RUNS STRACE A_CMD -- B_CMD
 pair() {
 	local name=$1 n=$2 r=$3 st=$4 i
@@ -65,9 +95,10 @@ pair() {
 	done
 	shift
 	b=("$@")
-	# Warm-up, then alternate.
-	"${a[@]}" > /dev/null 2>&1
-	"${b[@]}" > /dev/null 2>&1
+	# Warm-up, which must succeed (the timed runs do not look at the
+	# output), then alternate.
+	"${a[@]}" > /dev/null 2> "$tmp/err" || fail "$name" "${a[@]}"
+	"${b[@]}" > /dev/null 2> "$tmp/err" || fail "$name" "${b[@]}"
 	for i in $(seq "$r"); do
 		measure "$name" a "$n" "${a[@]}"
 		measure "$name" b "$n" "${b[@]}"
@@ -78,7 +109,15 @@ pair() {
 	fi
 }
 
-created=0
+# Unquoted on use: the staged commands are words without blanks.
+tpa=$(stage task_proc_all "$bin/task_proc_all")
+tda=$(stage task_diag_all "$bin/task_diag_all")
+ps=$(stage ps "$(command -v ps)")
+tdps_cmd=
+if [ -n "$tdps" ]; then
+	tdps_cmd=$(stage tdps "$tdps")
+fi
+
 forks=()
 IFS=, read -r -a steps <<< "$sizes"
 for want in "${steps[@]}"; do
@@ -112,17 +151,14 @@ for want in "${steps[@]}"; do
 		r=$runs
 		st=1
 	fi
-	pair stat-threads "$n" "$r" "$st" "$bin/task_proc_all" --threads stat -- \
-		"$bin/task_diag_all" All --quiet
+	pair stat-threads "$n" "$r" "$st" $tpa --threads stat -- $tda All --quiet
 	if [ "$want" = "$main" ]; then
 		p=$(ls -d /proc/[0-9]* | wc -l)
-		pair stat "$p" "$runs" 1 "$bin/task_proc_all" stat -- \
-			"$bin/task_diag_all" all --quiet
-		pair status "$p" "$runs" 1 "$bin/task_proc_all" status -- \
-			"$bin/task_diag_all" all --quiet
+		pair stat "$p" "$runs" 1 $tpa stat -- $tda all --quiet
+		pair status "$p" "$runs" 1 $tpa status -- $tda all --quiet
 		if [ -n "$tdps" ]; then
-			pair ps "$p" "$runs" 1 ps ax -o pid,ppid -- \
-				"$tdps" ax -o pid,ppid
+			pair ps "$p" "$runs" 1 $ps ax -o pid,ppid -- \
+				$tdps_cmd ax -o pid,ppid
 		else
 			echo "NOTE tdps is not built: the ps pair was left out"
 		fi

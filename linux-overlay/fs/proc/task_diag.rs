@@ -25,7 +25,7 @@ use core::mem::{offset_of, size_of};
 use kernel::{
     c_str,
     cred::Credential,
-    pid_namespace::{Pid, PidNamespace, TaskKind},
+    pid_namespace::{Pid, PidNamespace, TaskIds, TaskKind},
     prelude::*,
     proc_fs::{OpenFile, ProcFile, Registration},
     sync::{new_mutex, rcu, Mutex},
@@ -360,27 +360,16 @@ struct TaskDiag {
     state: Mutex<State>,
 }
 
-/// The `task_diag_base` payload of `task`.
-fn base(
-    task: &Task,
-    ns: &PidNamespace,
-    pid: Pid,
-    tgid: Pid,
-) -> [u8; size_of::<uapi::task_diag_base>()] {
+/// The `task_diag_base` payload of `task`, whose ids are `ids`.
+fn base(task: &Task, ids: &TaskIds) -> [u8; size_of::<uapi::task_diag_base>()] {
     let mut b = [0u8; size_of::<uapi::task_diag_base>()];
     let fields = [
-        (offset_of!(uapi::task_diag_base, tgid), tgid),
-        (offset_of!(uapi::task_diag_base, pid), pid),
-        (offset_of!(uapi::task_diag_base, ppid), task.ppid_nr_ns(ns)),
-        (
-            offset_of!(uapi::task_diag_base, tpid),
-            task.tracer_pid_nr_ns(ns),
-        ),
-        (
-            offset_of!(uapi::task_diag_base, sid),
-            task.session_nr_ns(ns),
-        ),
-        (offset_of!(uapi::task_diag_base, pgid), task.pgrp_nr_ns(ns)),
+        (offset_of!(uapi::task_diag_base, tgid), ids.tgid),
+        (offset_of!(uapi::task_diag_base, pid), ids.pid),
+        (offset_of!(uapi::task_diag_base, ppid), ids.ppid),
+        (offset_of!(uapi::task_diag_base, tpid), ids.tracer),
+        (offset_of!(uapi::task_diag_base, sid), ids.sid),
+        (offset_of!(uapi::task_diag_base, pgid), ids.pgid),
     ];
     for (off, v) in fields {
         put(&mut b, off, &(v as u32).to_ne_bytes());
@@ -396,10 +385,9 @@ fn base(
 
 impl State {
     /// Finds the next task of the dump at or after `cursor` that the viewers
-    /// may read. Returns it with its pid number in `ns`, borrowed for the RCU
-    /// read-side critical section of `guard`, in which all of a task's work
-    /// is done: the checks and the ids below take no reference and nest
-    /// their own read locks cheaply inside it.
+    /// may read. Returns it with its pid number in `ns` and its ids there,
+    /// borrowed for the RCU read-side critical section of `guard`, in which
+    /// all of a task's work is done without taking a reference.
     fn next_task<'a>(
         req: &Request,
         cursor: Pid,
@@ -407,7 +395,7 @@ impl State {
         viewers: &Viewers,
         reader: &Credential,
         guard: &'a rcu::Guard,
-    ) -> Option<(Pid, &'a Task)> {
+    ) -> Option<(Pid, &'a Task, TaskIds)> {
         let mut from = cursor;
         loop {
             let (nr, task) = match req.strategy {
@@ -429,20 +417,22 @@ impl State {
                 }
             };
             from = nr.checked_add(1)?;
+            let ids = task.ids_in(ns, guard);
             let wanted = match req.strategy {
-                Strategy::Thread => task.tgid_nr_ns(ns) == req.target,
-                Strategy::Children => task.ppid_nr_ns(ns) == req.target,
+                Strategy::Thread => ids.tgid == req.target,
+                Strategy::Children => ids.ppid == req.target,
                 _ => true,
             };
             if wanted && viewers.may_read(reader, task) {
-                return Some((nr, task));
+                return Some((nr, task, ids));
             }
         }
     }
 
-    /// Builds the next message of the dump into `self.msg`; `false` when the
-    /// dump has ended and everything was read.
-    fn build_next(&mut self, ns: &PidNamespace, reader: &Credential) -> bool {
+    /// Builds the next message of the dump into `self.msg`, within the RCU
+    /// read-side critical section of `guard`; `false` when the dump has
+    /// ended and everything was read.
+    fn build_next(&mut self, ns: &PidNamespace, reader: &Credential, guard: &rcu::Guard) -> bool {
         let phase = core::mem::replace(&mut self.phase, Phase::Idle);
         let Phase::Dumping {
             req,
@@ -453,11 +443,10 @@ impl State {
         else {
             return false;
         };
-        let guard = rcu::read_lock();
-        let (task, first_group, cursor) = match &cont {
-            Some((task, group)) => (&**task, *group, cursor),
-            None => match Self::next_task(&req, cursor, ns, &viewers, reader, &guard) {
-                Some((nr, task)) => (task, 0, nr.saturating_add(1)),
+        let (task, ids, first_group, cursor) = match &cont {
+            Some((task, group)) => (&**task, task.ids_in(ns, guard), *group, cursor),
+            None => match Self::next_task(&req, cursor, ns, &viewers, reader, guard) {
+                Some((nr, task, ids)) => (task, ids, 0, nr.saturating_add(1)),
                 None => {
                     // The end: one NLMSG_DONE carrying an `int` 0.
                     self.msg.begin(uapi::NLMSG_DONE as u16, req.seq);
@@ -467,7 +456,7 @@ impl State {
                 }
             },
         };
-        let next = self.build_task(&req, task, first_group, ns);
+        let next = self.build_task(&req, task, &ids, first_group);
         self.phase = Phase::Dumping {
             req,
             cursor,
@@ -480,26 +469,18 @@ impl State {
     /// Builds the message of `task` starting at group `first`. When a group
     /// does not fit, marks the message `TASK_DIAG_FLAG_CONT` and returns the
     /// group the next message resumes at.
-    fn build_task(
-        &mut self,
-        req: &Request,
-        task: &Task,
-        first: u32,
-        ns: &PidNamespace,
-    ) -> Option<u32> {
+    fn build_task(&mut self, req: &Request, task: &Task, ids: &TaskIds, first: u32) -> Option<u32> {
         self.msg.begin(uapi::TASK_DIAG_CMD_GET as u16, req.seq);
         let mut hdr = [0u8; size_of::<uapi::task_diag_msg>()];
-        let pid = task.pid_nr_ns(ns);
-        let tgid = task.tgid_nr_ns(ns);
         put(
             &mut hdr,
             offset_of!(uapi::task_diag_msg, pid),
-            &(pid as u32).to_ne_bytes(),
+            &(ids.pid as u32).to_ne_bytes(),
         );
         put(
             &mut hdr,
             offset_of!(uapi::task_diag_msg, tgid),
-            &(tgid as u32).to_ne_bytes(),
+            &(ids.tgid as u32).to_ne_bytes(),
         );
         let flags_off = NLMSG_HDRLEN + offset_of!(uapi::task_diag_msg, flags);
         self.msg.append(&hdr);
@@ -507,9 +488,7 @@ impl State {
         while group <= ATTR_MAX {
             if req.show & (1u64 << group) != 0 {
                 let fits = match group {
-                    g if g == uapi::TASK_DIAG_BASE => {
-                        self.msg.attr(g as u16, &base(task, ns, pid, tgid))
-                    }
+                    g if g == uapi::TASK_DIAG_BASE => self.msg.attr(g as u16, &base(task, ids)),
                     // Other groups are refused when the request is written.
                     _ => true,
                 };
@@ -572,7 +551,7 @@ impl TaskDiag {
                     ..req
                 };
                 let guard = rcu::read_lock();
-                let (_, task) = State::next_task(
+                let (_, _, ids) = State::next_task(
                     &probe,
                     req.target,
                     &self.ns,
@@ -585,7 +564,7 @@ impl TaskDiag {
                     Strategy::One => (req.target, req.target),
                     // The request may name any thread; the walk, from the
                     // start, compares process ids.
-                    _ => (1, task.tgid_nr_ns(&self.ns)),
+                    _ => (1, ids.tgid),
                 }
             }
         };
@@ -604,11 +583,15 @@ impl TaskDiag {
         let mut state = self.state.lock();
         let mut copied = 0;
         loop {
-            // Build whole messages while the caller has room for them.
+            // Build whole messages while the caller has room for them, in
+            // one RCU read-side critical section: a buffer holds a few
+            // hundred tasks at most, and nothing in it sleeps.
+            let guard = rcu::read_lock();
             while state.msg.len < writer.len()
                 && state.msg.can_begin()
-                && state.build_next(&self.ns, &reader)
+                && state.build_next(&self.ns, &reader, &guard)
             {}
+            drop(guard);
             let n = state.msg.whole_prefix(writer.len());
             if n == 0 {
                 if state.msg.is_empty() {

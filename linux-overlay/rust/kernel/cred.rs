@@ -64,6 +64,7 @@ impl Credential {
     /// The check runs in the current task with `self` installed as its
     /// subjective credentials, so beyond the credentials it is made as the
     /// current task: a task may always read the tasks of its own thread group.
+    #[inline]
     pub fn may_ptrace_read(&self, task: &Task) -> bool {
         let mode = bindings::PTRACE_MODE_READ | bindings::PTRACE_MODE_FSCREDS;
         // SAFETY: The current task may always read its own `cred` pointer;

@@ -67,6 +67,7 @@ impl PidNamespace {
     /// a task alive for the whole walk is returned exactly once. The task is
     /// borrowed for the RCU read-side critical section (take an
     /// [`ARef<Task>`](crate::types::ARef) to keep it longer).
+    #[inline]
     pub fn next_task<'a>(
         &self,
         from: Pid,
@@ -119,6 +120,61 @@ unsafe impl AlwaysRefCounted for PidNamespace {
     }
 }
 
+/// The ids of a task as one pid namespace sees them, read together by
+/// [`Task::ids_in`]. An id the namespace cannot see is 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskIds {
+    /// The task's id (thread id).
+    pub pid: Pid,
+    /// The thread-group id (process id).
+    pub tgid: Pid,
+    /// The process id of the real parent; 0 once the task has been reaped.
+    pub ppid: Pid,
+    /// The thread id of the tracer; 0 when the task is not traced.
+    pub tracer: Pid,
+    /// The session id.
+    pub sid: Pid,
+    /// The process-group id.
+    pub pgid: Pid,
+}
+
+/// Reads the RCU-protected pointer at `slot`, as `rcu_dereference()` does.
+///
+/// # Safety
+///
+/// `slot` must be valid for reads for the lifetime of `_rcu`, and the pointer
+/// it holds must be one that RCU protects.
+unsafe fn rcu_dereference<T>(slot: *const *mut T, _rcu: &rcu::Guard) -> *mut T {
+    // SAFETY: The caller guarantees that `slot` is valid. Writers publish the
+    // pointer with `rcu_assign_pointer()`; a volatile read is `READ_ONCE()`,
+    // which pairs with it.
+    unsafe { ptr::read_volatile(slot) }
+}
+
+/// The `struct pid` of type `ty` of `task`, or null once it is detached.
+///
+/// # Safety
+///
+/// `task` must be valid for the lifetime of `rcu`, which holds the RCU read
+/// lock.
+#[inline]
+unsafe fn task_pid_ptr(
+    task: *mut bindings::task_struct,
+    ty: bindings::pid_type,
+    rcu: &rcu::Guard,
+) -> *mut bindings::pid {
+    if ty == bindings::pid_type_PIDTYPE_PID {
+        // SAFETY: `task` is valid; its `thread_pid` is RCU protected.
+        return unsafe { rcu_dereference(ptr::addr_of!((*task).thread_pid), rcu) };
+    }
+    // SAFETY: `task` is valid; `signal` is set before the task is visible and
+    // freed only with the task, which RCU keeps.
+    let signal = unsafe { *ptr::addr_of!((*task).signal) };
+    // SAFETY: `signal` is valid as said; its `pids` are RCU protected, and
+    // `ty` is a pid type other than `PIDTYPE_PID`, below `PIDTYPE_MAX`.
+    unsafe { rcu_dereference(ptr::addr_of!((*signal).pids[ty as usize]), rcu) }
+}
+
 impl Task {
     fn nr_ns(&self, ty: bindings::pid_type, ns: &PidNamespace) -> Pid {
         // SAFETY: `self` is a valid task and `ns` a valid namespace;
@@ -136,50 +192,89 @@ impl Task {
         self.nr_ns(bindings::pid_type_PIDTYPE_TGID, ns)
     }
 
-    /// The task's process-group id in `ns`.
-    pub fn pgrp_nr_ns(&self, ns: &PidNamespace) -> Pid {
-        self.nr_ns(bindings::pid_type_PIDTYPE_PGID, ns)
-    }
-
-    /// The task's session id in `ns`.
-    pub fn session_nr_ns(&self, ns: &PidNamespace) -> Pid {
-        self.nr_ns(bindings::pid_type_PIDTYPE_SID, ns)
-    }
-
-    /// The process id in `ns` of the task's real parent (0 once the task is
-    /// dead or when the parent is outside `ns`).
-    pub fn ppid_nr_ns(&self, ns: &PidNamespace) -> Pid {
-        // SAFETY: Both are valid; the helper takes the RCU read lock.
-        unsafe { bindings::task_ppid_nr_ns(self.0.get(), ns.as_ptr()) }
-    }
-
-    /// The id in `ns` of the task tracing this one, 0 when not traced.
-    pub fn tracer_pid_nr_ns(&self, ns: &PidNamespace) -> Pid {
-        let _rcu = rcu::read_lock();
-        // SAFETY: `self` is valid; `ptrace_parent` requires the RCU read lock,
-        // held by `_rcu`.
-        let tracer = unsafe { bindings::ptrace_parent(self.0.get()) };
-        if tracer.is_null() {
-            return 0;
+    /// Every id of the task in `ns`, read within the caller's RCU read-side
+    /// critical section.
+    ///
+    /// This is what `task_pid_nr_ns()`, `task_tgid_nr_ns()`,
+    /// `task_ppid_nr_ns()`, `task_session_nr_ns()`, `task_pgrp_nr_ns()` and
+    /// the tracer's `task_pid_nr_ns()` return, without taking and dropping the
+    /// read lock once per id: for walks over many tasks.
+    #[inline]
+    pub fn ids_in(&self, ns: &PidNamespace, rcu: &rcu::Guard) -> TaskIds {
+        let task = self.0.get();
+        let nr = |pid: *mut bindings::pid| {
+            // SAFETY: `pid` is null or valid under RCU; `ns` is valid.
+            unsafe { bindings::pid_nr_ns(pid, ns.as_ptr()) }
+        };
+        // SAFETY (for the four calls): `task` is valid, and `rcu` holds the
+        // read lock for as long as the borrow of `self`.
+        let (thread_pid, tgid, sid, pgid) = unsafe {
+            (
+                task_pid_ptr(task, bindings::pid_type_PIDTYPE_PID, rcu),
+                task_pid_ptr(task, bindings::pid_type_PIDTYPE_TGID, rcu),
+                task_pid_ptr(task, bindings::pid_type_PIDTYPE_SID, rcu),
+                task_pid_ptr(task, bindings::pid_type_PIDTYPE_PGID, rcu),
+            )
+        };
+        // As `pid_alive()`: a reaped task's parent pointer is stale.
+        let ppid = if thread_pid.is_null() {
+            0
+        } else {
+            // SAFETY: `real_parent` is RCU protected; tasks are freed after a
+            // grace period, so the parent is valid while `rcu` is held.
+            let parent = unsafe { rcu_dereference(ptr::addr_of!((*task).real_parent), rcu) };
+            // SAFETY: As above.
+            nr(unsafe { task_pid_ptr(parent, bindings::pid_type_PIDTYPE_TGID, rcu) })
+        };
+        // As `ptrace_parent()`.
+        // SAFETY: `task` is valid; `ptrace` is read once, racing as in C.
+        let tracer = if unsafe { ptr::read_volatile(ptr::addr_of!((*task).ptrace)) } != 0 {
+            // SAFETY: As for `real_parent`.
+            let parent = unsafe { rcu_dereference(ptr::addr_of!((*task).parent), rcu) };
+            // SAFETY: As above.
+            nr(unsafe { task_pid_ptr(parent, bindings::pid_type_PIDTYPE_PID, rcu) })
+        } else {
+            0
+        };
+        TaskIds {
+            pid: nr(thread_pid),
+            tgid: nr(tgid),
+            ppid,
+            tracer,
+            sid: nr(sid),
+            pgid: nr(pgid),
         }
-        // SAFETY: The tracer stays valid under RCU; `ns` is valid.
-        unsafe { bindings::__task_pid_nr_ns(tracer, bindings::pid_type_PIDTYPE_PID, ns.as_ptr()) }
     }
 
     /// The index of the task's state in `"RSDTtXZPI"`, as the state field of
     /// `/proc/PID/stat` reports it.
+    #[inline]
     pub fn state_index(&self) -> u32 {
         // SAFETY: `self` is a valid task.
         unsafe { bindings::task_state_index(self.0.get()) }
     }
 
-    /// The task's command name, NUL padded.
+    /// The task's command name, NUL terminated and NUL padded.
+    ///
+    /// Read without the task lock, as `get_task_comm()` does since Linux
+    /// 6.13: `comm` always holds a NUL in its last byte, so a concurrent
+    /// rename gives a mix of the old and the new name, never an overrun.
+    #[inline]
     pub fn comm(&self) -> [u8; 16] {
-        let mut buf = [0u8; 16];
-        // SAFETY: `buf` is writable for its length; `__get_task_comm` takes
-        // the task lock and always NUL-terminates.
-        unsafe { bindings::__get_task_comm(buf.as_mut_ptr().cast(), buf.len(), self.0.get()) };
-        buf
+        // SAFETY: `self` is a valid task. The type checks that `comm` has
+        // 16 bytes.
+        let comm: *const [u8; 16] = unsafe { ptr::addr_of!((*self.0.get()).comm) };
+        // SAFETY: `comm` is valid for reads; the read may race with a rename,
+        // hence volatile.
+        let raw = u128::from_le_bytes(unsafe { ptr::read_volatile(comm) });
+        // Keep the bytes before the first NUL, which the last byte is at the
+        // latest: with `ONES` one in each byte, the lowest bit of `zeros` is
+        // bit 7 of the first zero byte.
+        const ONES: u128 = u128::MAX / 0xff;
+        let raw = raw & (u128::MAX >> 8);
+        let zeros = raw.wrapping_sub(ONES) & !raw & (ONES << 7);
+        let keep = (1u128 << (zeros.trailing_zeros() - 7)) - 1;
+        (raw & keep).to_le_bytes()
     }
 }
 

@@ -1143,6 +1143,36 @@ TEST_F(td, no_groups)
 	close(fd);
 }
 
+/*
+ * BASE's comm is NUL-terminated and NUL-padded: a name of 15 bytes comes
+ * whole, and a shorter name after it leaves no byte of the longer one.
+ */
+TEST_F(td, comm_is_nul_padded)
+{
+	static const char * const names[] = { "fifteen bytes!!", "ab" };
+	char want[TASK_DIAG_COMM_LEN];
+	struct td_dump d;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		ASSERT_EQ(0, prctl(PR_SET_NAME, names[i], 0, 0, 0));
+		fd = td_open();
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, td_dump(fd, TASK_DIAG_DUMP_ONE, sys_gettid(), BUF_64K,
+				     &d))
+			TH_LOG("%s", d.err);
+		ASSERT_EQ(1, d.nr);
+		memset(want, 0, sizeof(want));
+		memcpy(want, names[i], strlen(names[i]));
+		EXPECT_EQ(0, memcmp(want, d.tasks[0].base.comm, sizeof(want)))
+			TH_LOG("name '%s': comm '%.16s'", names[i],
+			       d.tasks[0].base.comm);
+		td_dump_free(&d);
+		close(fd);
+	}
+}
+
 /* Whether two dumps hold the same tasks with the same BASE. */
 static bool same_dumps(const struct td_dump *a, const struct td_dump *b)
 {
