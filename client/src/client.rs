@@ -37,7 +37,7 @@ pub enum BackendChoice {
 }
 
 /// How a [`Client`] is set up: [`Options::default`] reads `/proc` with a
-/// 1 MiB buffer.
+/// 256 KiB buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     proc_root: PathBuf,
@@ -69,7 +69,7 @@ impl Options {
         self
     }
 
-    /// Starts the task_diag read buffer at `bytes` (default 1 MiB).
+    /// Starts the task_diag read buffer at `bytes` (default 256 KiB).
     #[must_use]
     pub fn buffer_size(mut self, bytes: usize) -> Self {
         self.buffer_size = bytes;

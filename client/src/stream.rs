@@ -16,9 +16,10 @@ use task_diag_uapi::{DumpStrategy, Request, ShowFlags, REQUEST_LEN};
 use crate::error::{Error, Operation, ProtocolError, Result};
 use crate::task::Task;
 
-/// The size of the read buffer unless set otherwise: 1 MiB, some 13,000
-/// BASE messages per `read()`.
-pub const DEFAULT_BUFFER_SIZE: usize = 1 << 20;
+/// The size of the read buffer unless set otherwise: 256 KiB, some 3,400
+/// BASE messages per `read()`. A bigger buffer saves few system calls and
+/// costs a page fault per 4 KiB it spans.
+pub const DEFAULT_BUFFER_SIZE: usize = 256 << 10;
 
 /// The largest read buffer unless set otherwise: on `EMSGSIZE` the buffer
 /// doubles up to this size.
@@ -171,9 +172,7 @@ impl<F: Read + Write> TaskDiagReader<F> {
         if self.phase != Phase::Idle {
             self.drain()?;
         }
-        if self.buf.is_empty() {
-            self.buf.resize(self.initial_len, 0);
-        }
+        self.allocate();
         self.op = op;
         self.seq = self.seq.wrapping_add(1);
         let request = Request::new(strategy)
@@ -235,11 +234,18 @@ impl<F: Read + Write> TaskDiagReader<F> {
         }
     }
 
+    /// Allocates the buffer at its initial size if it is not yet.
+    fn allocate(&mut self) {
+        if self.buf.is_empty() {
+            // Zeroed by the allocator: its pages are touched only when the
+            // kernel writes to them.
+            self.buf = vec![0; self.initial_len];
+        }
+    }
+
     /// Reads what is left of an abandoned dump, to its end.
     fn drain(&mut self) -> Result<()> {
-        if self.buf.is_empty() {
-            self.buf.resize(self.initial_len, 0);
-        }
+        self.allocate();
         while self.fill()? > 0 {}
         self.phase = Phase::Idle;
         self.filled = 0;

@@ -87,13 +87,12 @@ fn pid_only(cmd: &Command) -> Option<Vec<i32>> {
     Some(pids)
 }
 
-/// The selected tasks, in procps' order: processes by pid; with threads,
-/// each process's threads after one another, the leader first.
-fn collect(cmd: &Command, client: &mut Client) -> Result<Vec<Task>, Error> {
-    let mut tasks = Vec::new();
+/// Passes the selected tasks to `keep` in pid order, as the dumps give
+/// them.
+fn select(cmd: &Command, client: &mut Client, mut keep: impl FnMut(Task)) -> Result<(), Error> {
     let mut keep = |task: Task| {
         if wanted(cmd, &task) {
-            tasks.push(task);
+            keep(task);
         }
     };
     match pid_only(cmd) {
@@ -124,13 +123,37 @@ fn collect(cmd: &Command, client: &mut Client) -> Result<Vec<Task>, Error> {
             }
         }
     }
-    if cmd.threads {
-        // Both backends send threads in pid order; ps lists them by
-        // process, as /proc/PID/task lists them (the leader first, then
-        // the others as created, which is pid order but after a wrap).
-        tasks.sort_by_key(|t| (t.tgid, !t.is_group_leader(), t.pid));
+    Ok(())
+}
+
+/// Renders the rows of the selected tasks into `out` in procps' order:
+/// processes by pid, which is the dumps' order, so they are rendered as
+/// they come; threads by process, each process's leader first. Returns
+/// whether any task was selected.
+fn render(
+    cmd: &Command,
+    client: &mut Client,
+    layout: &mut Layout,
+    out: &mut Vec<u8>,
+) -> Result<bool, Error> {
+    if !cmd.threads {
+        let mut any = false;
+        select(cmd, client, |task| {
+            layout.row(&task, out);
+            any = true;
+        })?;
+        return Ok(any);
     }
-    Ok(tasks)
+    let mut tasks = Vec::new();
+    select(cmd, client, |task| tasks.push(task))?;
+    // Both backends send threads in pid order; ps lists them by process,
+    // as /proc/PID/task lists them (the leader first, then the others as
+    // created, which is pid order but after a wrap).
+    tasks.sort_by_key(|t| (t.tgid, !t.is_group_leader(), t.pid));
+    for task in &tasks {
+        layout.row(task, out);
+    }
+    Ok(!tasks.is_empty())
 }
 
 fn run() -> Result<bool, String> {
@@ -164,15 +187,11 @@ fn run() -> Result<bool, String> {
         screen::utf8_locale(),
     );
     let mut client = Client::open(cmd.backend).map_err(|e| e.to_string())?;
-    let tasks = collect(&cmd, &mut client).map_err(|e| e.to_string())?;
-
-    let mut out = Vec::with_capacity(64 * (tasks.len() + 1));
+    let mut out = Vec::with_capacity(64 << 10);
     if cmd.headers && layout.has_header() {
         layout.header(&mut out);
     }
-    for task in &tasks {
-        layout.row(task, &mut out);
-    }
+    let any = render(&cmd, &mut client, &mut layout, &mut out).map_err(|e| e.to_string())?;
     let mut stdout = io::stdout().lock();
     match stdout.write_all(&out).and_then(|()| stdout.flush()) {
         Ok(()) => {}
@@ -180,7 +199,7 @@ fn run() -> Result<bool, String> {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
         Err(err) => return Err(format!("write error: {err}")),
     }
-    Ok(!tasks.is_empty())
+    Ok(any)
 }
 
 fn main() -> ExitCode {
