@@ -25,7 +25,7 @@ use core::mem::{offset_of, size_of};
 use kernel::{
     c_str,
     cred::Credential,
-    pid_namespace::{Pid, PidNamespace, TaskIds, TaskKind},
+    pid_namespace::{Pid, PidNamespace, TaskIds, TaskKind, TaskWalk},
     prelude::*,
     proc_fs::{OpenFile, ProcFile, Registration},
     sync::{new_mutex, rcu, Mutex},
@@ -384,39 +384,46 @@ fn base(task: &Task, ids: &TaskIds) -> [u8; size_of::<uapi::task_diag_base>()] {
 }
 
 impl State {
+    /// The walk that a batch of the dump's messages takes its tasks from,
+    /// starting at the cursor; `None` for `One`, which looks its task up,
+    /// and when no dump is under way.
+    fn walk<'a>(&self, ns: &'a PidNamespace, guard: &'a rcu::Guard) -> Option<TaskWalk<'a>> {
+        let Phase::Dumping { req, cursor, .. } = &self.phase else {
+            return None;
+        };
+        let kind = match req.strategy {
+            Strategy::All | Strategy::Children => TaskKind::Leader,
+            Strategy::AllThread | Strategy::Thread => TaskKind::Thread,
+            Strategy::One => return None,
+        };
+        Some(ns.walk(*cursor, kind, guard))
+    }
+
     /// Finds the next task of the dump at or after `cursor` that the viewers
-    /// may read. Returns it with its pid number in `ns` and its ids there,
-    /// borrowed for the RCU read-side critical section of `guard`, in which
-    /// all of a task's work is done without taking a reference.
+    /// may read: from `walk`, or for `One` by looking it up. Returns it with
+    /// its pid number in `ns` and its ids there, borrowed for the RCU
+    /// read-side critical section of `guard`, in which all of a task's work
+    /// is done without taking a reference.
     fn next_task<'a>(
         req: &Request,
         cursor: Pid,
-        ns: &PidNamespace,
+        walk: &mut Option<TaskWalk<'a>>,
+        ns: &'a PidNamespace,
         viewers: &Viewers,
         reader: &Credential,
         guard: &'a rcu::Guard,
     ) -> Option<(Pid, &'a Task, TaskIds)> {
-        let mut from = cursor;
-        loop {
-            let (nr, task) = match req.strategy {
-                Strategy::All | Strategy::Children => {
-                    ns.next_task(from, TaskKind::Leader, guard)?
-                }
-                Strategy::AllThread | Strategy::Thread => {
-                    ns.next_task(from, TaskKind::Thread, guard)?
-                }
-                Strategy::One => {
-                    if from > req.target {
-                        return None;
-                    }
-                    let found = ns.next_task(req.target, TaskKind::Thread, guard)?;
-                    if found.0 != req.target {
-                        return None;
-                    }
-                    found
-                }
-            };
-            from = nr.checked_add(1)?;
+        if req.strategy == Strategy::One {
+            if cursor > req.target {
+                return None;
+            }
+            let (nr, task) = ns
+                .next_task(req.target, TaskKind::Thread, guard)
+                .filter(|(nr, _)| *nr == req.target)?;
+            let ids = task.ids_in(ns, guard);
+            return viewers.may_read(reader, task).then_some((nr, task, ids));
+        }
+        for (nr, task) in walk.as_mut()? {
             let ids = task.ids_in(ns, guard);
             let wanted = match req.strategy {
                 Strategy::Thread => ids.tgid == req.target,
@@ -427,12 +434,19 @@ impl State {
                 return Some((nr, task, ids));
             }
         }
+        None
     }
 
     /// Builds the next message of the dump into `self.msg`, within the RCU
     /// read-side critical section of `guard`; `false` when the dump has
     /// ended and everything was read.
-    fn build_next(&mut self, ns: &PidNamespace, reader: &Credential, guard: &rcu::Guard) -> bool {
+    fn build_next<'a>(
+        &mut self,
+        ns: &'a PidNamespace,
+        reader: &Credential,
+        walk: &mut Option<TaskWalk<'a>>,
+        guard: &'a rcu::Guard,
+    ) -> bool {
         let phase = core::mem::replace(&mut self.phase, Phase::Idle);
         let Phase::Dumping {
             req,
@@ -445,7 +459,7 @@ impl State {
         };
         let (task, ids, first_group, cursor) = match &cont {
             Some((task, group)) => (&**task, task.ids_in(ns, guard), *group, cursor),
-            None => match Self::next_task(&req, cursor, ns, &viewers, reader, guard) {
+            None => match Self::next_task(&req, cursor, walk, ns, &viewers, reader, guard) {
                 Some((nr, task, ids)) => (task, ids, 0, nr.saturating_add(1)),
                 None => {
                     // The end: one NLMSG_DONE carrying an `int` 0.
@@ -554,6 +568,7 @@ impl TaskDiag {
                 let (_, _, ids) = State::next_task(
                     &probe,
                     req.target,
+                    &mut None,
                     &self.ns,
                     &viewers,
                     &viewers.writer,
@@ -587,10 +602,12 @@ impl TaskDiag {
             // one RCU read-side critical section: a buffer holds a few
             // hundred tasks at most, and nothing in it sleeps.
             let guard = rcu::read_lock();
+            let mut walk = state.walk(&self.ns, &guard);
             while state.msg.len < writer.len()
                 && state.msg.can_begin()
-                && state.build_next(&self.ns, &reader, &guard)
+                && state.build_next(&self.ns, &reader, &mut walk, &guard)
             {}
+            drop(walk);
             drop(guard);
             let n = state.msg.whole_prefix(writer.len());
             if n == 0 {

@@ -69,39 +69,137 @@ impl PidNamespace {
     /// [`ARef<Task>`](crate::types::ARef) to keep it longer).
     #[inline]
     pub fn next_task<'a>(
-        &self,
+        &'a self,
         from: Pid,
         kind: TaskKind,
-        _rcu: &'a rcu::Guard,
+        rcu: &'a rcu::Guard,
     ) -> Option<(Pid, &'a Task)> {
+        TaskWalk::new(self, from, kind, 1, rcu).next()
+    }
+
+    /// Walks the tasks whose pid numbers in this namespace are `from` or
+    /// greater, in pid order, as repeated [`Self::next_task`] calls would,
+    /// within one RCU read-side critical section.
+    ///
+    /// The walk looks pids up [`TaskWalk::BATCH`] at a time, in one descent
+    /// of the namespace's pid tree where `next_task` makes one per task.
+    pub fn walk<'a>(&'a self, from: Pid, kind: TaskKind, rcu: &'a rcu::Guard) -> TaskWalk<'a> {
+        TaskWalk::new(self, from, kind, TaskWalk::BATCH, rcu)
+    }
+}
+
+/// The tasks of a pid namespace in pid order, from [`PidNamespace::walk`].
+///
+/// Yields each task with its pid number in the namespace. A task alive for
+/// the whole walk is yielded exactly once, whatever forks and exits
+/// meanwhile; a task that exits meanwhile may or may not be.
+///
+/// # Invariants
+///
+/// `pids[pos..len]` are pids of the namespace found under the RCU read lock
+/// that `'a` borrows, in ascending number order; `pos <= len <= max <=
+/// BATCH`.
+pub struct TaskWalk<'a> {
+    ns: &'a PidNamespace,
+    ty: bindings::pid_type,
+    /// The pid number the next lookup starts at; `None` once the tree holds
+    /// no pid past the batch.
+    next: Option<bindings::pid_t>,
+    pids: [*mut bindings::pid; TaskWalk::BATCH],
+    pos: usize,
+    len: usize,
+    max: usize,
+    _rcu: &'a rcu::Guard,
+}
+
+impl<'a> TaskWalk<'a> {
+    /// How many pids one lookup finds at most.
+    pub const BATCH: usize = 32;
+
+    fn new(
+        ns: &'a PidNamespace,
+        from: Pid,
+        kind: TaskKind,
+        max: usize,
+        rcu: &'a rcu::Guard,
+    ) -> Self {
         let ty = match kind {
             TaskKind::Thread => bindings::pid_type_PIDTYPE_PID,
             TaskKind::Leader => bindings::pid_type_PIDTYPE_TGID,
         };
-        let mut nr = from.max(1);
+        // INVARIANT: No pids yet; `max` is at most `BATCH`.
+        Self {
+            ns,
+            ty,
+            next: Some(from.max(1)),
+            pids: [ptr::null_mut(); Self::BATCH],
+            pos: 0,
+            len: 0,
+            max: max.clamp(1, Self::BATCH),
+            _rcu: rcu,
+        }
+    }
+
+    /// Looks up the next batch of pids; `false` when there are none.
+    fn fill(&mut self) -> bool {
+        let Some(from) = self.next else {
+            return false;
+        };
+        let ns = self.ns.as_ptr();
+        // SAFETY: `ns` is valid; its `idr` is set up when it is created.
+        let (tree, base) = unsafe { (ptr::addr_of!((*ns).idr.idr_rt), (*ns).idr.idr_base) };
+        let Ok(index) = u32::try_from(from).map(|n| n.saturating_sub(base)) else {
+            return false;
+        };
+        // SAFETY: The RCU read lock is held (`_rcu`), under which the pid
+        // tree may be read: a pid found stays valid until it is dropped.
+        // `pids` has room for `max` entries.
+        let found = unsafe {
+            bindings::radix_tree_gang_lookup(
+                tree,
+                self.pids.as_mut_ptr().cast(),
+                index as usize,
+                self.max as u32,
+            )
+        } as usize;
+        // INVARIANT: the lookup stored `found <= max` pids in index order.
+        self.pos = 0;
+        self.len = found.min(self.max);
+        // A full batch may have more pids after it.
+        let last = match self.len.checked_sub(1) {
+            Some(i) if self.len == self.max => self.pids.get(i).copied(),
+            _ => None,
+        };
+        self.next = last.and_then(|pid| {
+            // SAFETY: `pid` was just found under RCU; `ns` is valid.
+            unsafe { bindings::pid_nr_ns(pid, ns) }.checked_add(1)
+        });
+        self.len > 0
+    }
+}
+
+impl<'a> Iterator for TaskWalk<'a> {
+    type Item = (Pid, &'a Task);
+
+    fn next(&mut self) -> Option<Self::Item> {
         loop {
-            // SAFETY: The RCU read lock is held (the guard), as `find_ge_pid`
-            // requires; `self` is a valid namespace.
-            let pid = unsafe { bindings::find_ge_pid(nr, self.as_ptr()) };
-            if pid.is_null() {
+            if self.pos == self.len && !self.fill() {
                 return None;
             }
-            // SAFETY: `pid` is valid under RCU and `self` is valid.
-            let found = unsafe { bindings::pid_nr_ns(pid, self.as_ptr()) };
-            // SAFETY: `pid` is valid under RCU.
-            let task = unsafe { bindings::pid_task(pid, ty) };
+            let pid = *self.pids.get(self.pos)?;
+            self.pos += 1;
+            // SAFETY: `pid` was found under the RCU read lock, still held;
+            // the namespace is valid.
+            let nr = unsafe { bindings::pid_nr_ns(pid, self.ns.as_ptr()) };
+            // SAFETY: As above.
+            let task = unsafe { bindings::pid_task(pid, self.ty) };
             if let Some(task) = NonNull::new(task) {
                 // SAFETY: A task found under RCU is freed only after a grace
                 // period, so it stays valid while the guard, which `'a`
                 // borrows, holds the read lock; `Task` is a transparent
                 // wrapper of `struct task_struct`.
-                let task: &'a Task = unsafe { &*task.as_ptr().cast() };
-                return Some((found, task));
+                return Some((nr, unsafe { &*task.as_ptr().cast() }));
             }
-            if found < nr || found == Pid::MAX {
-                return None;
-            }
-            nr = found + 1;
         }
     }
 }
