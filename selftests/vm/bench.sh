@@ -158,6 +158,17 @@ for want in "${steps[@]}"; do
 	fi
 	pair stat-threads "$n" "$r" "$st" $tpa --threads stat -- $tda All --quiet
 	if [ "$want" = "$main" ]; then
+		# The interface alone, without the program's start and exit:
+		# task_diag_all --time times its request and reads. Nothing else
+		# runs meanwhile (the guest has one CPU): the times go to a file.
+		: > "$tmp/dump"
+		for i in $(seq "$runs"); do
+			$tda All --quiet --time 2>> "$tmp/dump" > /dev/null
+		done
+		awk '/^dump:/ { print $2 }' "$tmp/dump" | sort -n |
+			awk -v n="$n" '{ v[NR] = $1 } END {
+			printf "NOTE the dump alone (ALL_THREAD, BASE, %d tasks): median %.4f s of %d runs\n", n, v[int((NR + 1) / 2)], NR
+		}'
 		p=$(ls -d /proc/[0-9]* | wc -l)
 		pair stat "$p" "$runs" 1 $tpa stat -- $tda all --quiet
 		pair status "$p" "$runs" 1 $tpa status -- $tda all --quiet

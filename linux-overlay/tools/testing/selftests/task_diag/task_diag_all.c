@@ -2,7 +2,7 @@
 /*
  * task_diag_all all|All|threads|children|one [--pid N] [--quiet] [--base]
  *		 [--cred] [--stat] [--statm] [--vma] [--vma-stat] [--cmdline]
- *		 [--bufsize N]
+ *		 [--bufsize N] [--time]
  *
  * The task_diag side of the benchmarks: one dump of /proc/task_diag.
  *
@@ -15,7 +15,9 @@
  * --pid defaults to 1. The groups default to --base. Prints one line per
  * task with its BASE unless --quiet, then "tasks: N". Reads with a buffer
  * of --bufsize bytes, 256 KiB by default: some 3,400 tasks of BASE a read,
- * and a quarter of the page faults of 1 MiB.
+ * and a quarter of the page faults of 1 MiB. --time prints to stderr the
+ * time from the request to the end of the dump: the interface's cost
+ * without the program's start and exit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -46,7 +49,7 @@ static __noreturn void bad_usage(void)
 	fprintf(stderr,
 		"usage: task_diag_all all|All|threads|children|one [--pid N] [--quiet]\n"
 		"       [--base] [--cred] [--stat] [--statm] [--vma] [--vma-stat]\n"
-		"       [--cmdline] [--bufsize N]\n");
+		"       [--cmdline] [--bufsize N] [--time]\n");
 	exit(2);
 }
 
@@ -66,6 +69,7 @@ enum {
 	OPT_PID = 'p',
 	OPT_QUIET = 'q',
 	OPT_BUFSIZE = 'b',
+	OPT_TIME = 't',
 	OPT_GROUP = 0x100,	/* + the group's number */
 };
 
@@ -73,6 +77,7 @@ static const struct option options[] = {
 	{ "pid",	required_argument, NULL, OPT_PID },
 	{ "quiet",	no_argument, NULL, OPT_QUIET },
 	{ "bufsize",	required_argument, NULL, OPT_BUFSIZE },
+	{ "time",	no_argument, NULL, OPT_TIME },
 	{ "base",	no_argument, NULL, OPT_GROUP + TASK_DIAG_BASE },
 	{ "cred",	no_argument, NULL, OPT_GROUP + TASK_DIAG_CRED },
 	{ "vma",	no_argument, NULL, OPT_GROUP + TASK_DIAG_VMA },
@@ -163,7 +168,8 @@ static int walk(const char *buf, size_t len, __u32 seq, bool quiet,
 int main(int argc, char **argv)
 {
 	long pid = 1, bufsize = 256 << 10, tasks = 0;
-	bool quiet = false, cont = false, done = false;
+	bool quiet = false, cont = false, done = false, timed = false;
+	struct timespec t0, t1;
 	__u64 show = 0, strategy;
 	struct td_req req;
 	ssize_t n;
@@ -189,6 +195,9 @@ int main(int argc, char **argv)
 		case OPT_QUIET:
 			quiet = true;
 			break;
+		case OPT_TIME:
+			timed = true;
+			break;
 		case OPT_BUFSIZE:
 			bufsize = parse_number("--bufsize", optarg, 1, INT_MAX);
 			break;
@@ -211,6 +220,7 @@ int main(int argc, char **argv)
 		die("open %s: %s", TD_PATH, strerror(errno));
 
 	td_req_init(&req, show, strategy, pid, getpid());
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = write(fd, &req, sizeof(req));
 	if (n < 0)
 		die("write of the request to %s (%s, pid %ld, groups %#llx): %s",
@@ -233,6 +243,10 @@ int main(int argc, char **argv)
 	}
 	if (!done)
 		die("read of %s: end of file without NLMSG_DONE", TD_PATH);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (timed)
+		fprintf(stderr, "dump: %.6f s\n", (t1.tv_sec - t0.tv_sec) +
+			(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	close(fd);
 	free(buf);
 	printf("tasks: %ld\n", tasks);
