@@ -278,7 +278,7 @@ pub struct TaskDiagBase {
     /// A `TASK_DIAG_RUNNING` ... `TASK_DIAG_IDLE` value; see
     /// [`TaskState`](crate::TaskState).
     pub state: u8,
-    /// The command name, NUL-terminated (C `char[16]`).
+    /// The command name, NUL-terminated and NUL-padded (C `char[16]`).
     pub comm: [u8; TASK_DIAG_COMM_LEN],
     /// Zero.
     pub reserved: [u8; 3],

@@ -226,7 +226,7 @@ struct task_diag_msg {
  * @sid: session id
  * @pgid: process-group id
  * @state: a TASK_DIAG_RUNNING ... TASK_DIAG_IDLE value
- * @comm: the command name, NUL-terminated
+ * @comm: the command name, NUL-terminated and NUL-padded
  * @reserved: zero
  */
 struct task_diag_base {
