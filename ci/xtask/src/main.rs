@@ -5,10 +5,12 @@
 //! pinned Debian kernel source into a cache outside the clone, applies
 //! `patches/series`, configures and builds it (`kernel`), keeps `patches/` and
 //! `linux-overlay/` in agreement (`series`), boots the result under virtme-ng
-//! (`vm`) and runs every test (`test`).
+//! (`vm`), checks that every patch builds on its own (`each-patch`) and
+//! runs every test (`test`).
 
 mod bench;
 mod build;
+mod each;
 mod paths;
 mod pin;
 mod run;
@@ -50,6 +52,14 @@ enum Command {
         /// Only check that `patches/` and `linux-overlay/` agree; change nothing.
         #[arg(long)]
         check: bool,
+    },
+    /// Build vmlinux at every patch of the series, on a copy of the built
+    /// tree with the patches taken off one at a time from the top: each
+    /// prefix must build without warnings.
+    EachPatch {
+        /// Which configuration to build with.
+        #[arg(long, value_enum, default_value_t = Flavour::Plain)]
+        flavour: Flavour,
     },
     /// Boot the built kernel under virtme-ng and run CMD as root in the guest,
     /// in the current directory. Exits with CMD's status.
@@ -99,6 +109,7 @@ fn main() {
         Command::Setup => setup::setup().map(|_| 0),
         Command::Kernel { flavour } => build::kernel(flavour).map(|_| 0),
         Command::Series { check } => series::command(check).map(|_| 0),
+        Command::EachPatch { flavour } => each::command(flavour),
         Command::Vm {
             cpus,
             memory,

@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::build::{self, Flavour};
 use crate::pin::Pin;
-use crate::{paths, run, selftests, series, setup, tree, vm};
+use crate::{each, paths, run, selftests, series, setup, tree, vm};
 
 /// Pass and fail counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +198,18 @@ pub fn command(flavour: Flavour) -> Result<i32> {
             total.add(Tally::one(true));
             step("in-VM tests");
             total.add(vm_tests(&built));
+            step("every patch builds on its own");
+            match each::prefixes(flavour) {
+                Ok(prefixes) => {
+                    for p in &prefixes {
+                        total.add(Tally::one(p.ok));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("xtask test: {e:#}");
+                    total.add(Tally::one(false));
+                }
+            }
         }
         Err(e) => {
             eprintln!("xtask test: {e:#}");
