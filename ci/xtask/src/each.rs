@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! `cargo xtask each-patch`: every patch of the series builds on its own.
+//! `cargo xtask each-patch`: every patch of the series builds on its own,
+//! and the kernel's Rust lints pass.
 //!
 //! A reviewer bisecting through the series needs each prefix of it to build
 //! without warnings. This copies the built working tree of a flavour (with
-//! its objects, so each build is incremental), takes the patches off it one
-//! at a time from the top, and builds `vmlinux` after each: the builds of
+//! its objects, so each build is incremental), checks the whole series with
+//! `make CLIPPY=1` and `make rustfmtcheck`, then takes the patches off one
+//! at a time from the top and builds `vmlinux` after each: the builds of
 //! the series up to patch N-1, N-2, ... 1. The whole series is the working
 //! tree's own build.
 
@@ -18,11 +20,11 @@ use crate::build::{self, Flavour};
 use crate::pin::Pin;
 use crate::{paths, run, series, tree};
 
-/// The result of building one prefix of the series.
-pub struct Prefix {
-    /// The last patch of the prefix.
-    pub last: String,
-    /// Whether it built without errors or warnings.
+/// The result of one check.
+pub struct Check {
+    /// What was checked: a lint, or the last patch of a prefix.
+    pub name: String,
+    /// Whether it passed, without errors or warnings.
     pub ok: bool,
 }
 
@@ -33,9 +35,10 @@ pub fn warnings(log: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Builds every prefix of the series short of the whole, newest first,
-/// printing a line for each; the full series is built first.
-pub fn prefixes(flavour: Flavour) -> Result<Vec<Prefix>> {
+/// Lints the whole series, then builds every prefix of it short of the
+/// whole, newest first, printing a line for each check; the full series is
+/// built first.
+pub fn checks(flavour: Flavour) -> Result<Vec<Check>> {
     build::kernel(flavour)?;
     let pin = Pin::load()?;
     let key = build::cache_key(&pin, flavour);
@@ -67,8 +70,29 @@ pub fn prefixes(flavour: Flavour) -> Result<Vec<Prefix>> {
             .arg(&scratch),
     )?;
 
-    let patches = paths::repo_root().join("patches");
     let mut out = Vec::new();
+    for (name, args) in [
+        ("clippy", &["CLIPPY=1", "vmlinux"][..]),
+        ("rustfmtcheck", &["rustfmtcheck"][..]),
+    ] {
+        let log_path = dir.join(format!("{name}.log"));
+        let ok = make(&scratch, args, &log_path)?;
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        // rustfmtcheck fails when it prints a change it would make.
+        let good = ok && warnings(&log).is_empty();
+        report(
+            &format!("{name} over the whole series"),
+            good,
+            &log,
+            &log_path,
+        );
+        out.push(Check {
+            name: name.to_owned(),
+            ok: good,
+        });
+    }
+
+    let patches = paths::repo_root().join("patches");
     for i in (1..names.len()).rev() {
         let (top, last) = (&names[i], &names[i - 1]);
         run::status(
@@ -79,28 +103,18 @@ pub fn prefixes(flavour: Flavour) -> Result<Vec<Prefix>> {
                 .arg(patches.join(top)),
         )
         .with_context(|| format!("cannot take {top} off the copy of the tree"))?;
-        let log_path = dir.join(format!("build-{:04}.log", i));
+        let log_path = dir.join(format!("build-{i:04}.log"));
         let start = Instant::now();
-        let ok = build_vmlinux(&scratch, &log_path)?;
+        let ok = make(&scratch, &["vmlinux"], &log_path)?;
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let warned = warnings(&log);
-        let good = ok && warned.is_empty();
-        eprintln!(
-            "xtask: {} patches 1-{i} (to {last}) in {} s",
-            if good { "ok  " } else { "FAIL" },
+        let good = ok && warnings(&log).is_empty();
+        let what = format!(
+            "patches 1-{i} (to {last}) in {} s",
             start.elapsed().as_secs()
         );
-        if !good {
-            for line in build::first_errors(&log, 5)
-                .into_iter()
-                .chain(warned.into_iter().take(5))
-            {
-                eprintln!("  {line}");
-            }
-            eprintln!("  log: {}", log_path.display());
-        }
-        out.push(Prefix {
-            last: last.clone(),
+        report(&what, good, &log, &log_path);
+        out.push(Check {
+            name: last.clone(),
             ok: good,
         });
     }
@@ -108,10 +122,29 @@ pub fn prefixes(flavour: Flavour) -> Result<Vec<Prefix>> {
     Ok(out)
 }
 
-/// `make vmlinux` in `tree`, its output to `log_path`; whether it succeeded.
-fn build_vmlinux(tree: &Path, log_path: &Path) -> Result<bool> {
+/// Prints the line of a check, with the first errors and warnings of its
+/// log when it failed.
+fn report(what: &str, ok: bool, log: &str, log_path: &Path) {
+    eprintln!("xtask: {} {what}", if ok { "ok  " } else { "FAIL" });
+    if ok {
+        return;
+    }
+    let errors = build::first_errors(log, 5);
+    let lines = if errors.is_empty() {
+        log.lines().take(10).collect()
+    } else {
+        errors
+    };
+    for line in lines.into_iter().chain(warnings(log).into_iter().take(5)) {
+        eprintln!("  {line}");
+    }
+    eprintln!("  log: {}", log_path.display());
+}
+
+/// `make ARGS` in `tree`, its output to `log_path`; whether it succeeded.
+fn make(tree: &Path, args: &[&str], log_path: &Path) -> Result<bool> {
     let log = std::fs::File::create(log_path)?;
-    let status = build::make_command(tree, &["vmlinux"])
+    let status = build::make_command(tree, args)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -122,22 +155,16 @@ fn build_vmlinux(tree: &Path, log_path: &Path) -> Result<bool> {
 
 /// `cargo xtask each-patch`.
 pub fn command(flavour: Flavour) -> Result<i32> {
-    let results = prefixes(flavour)?;
+    let results = checks(flavour)?;
     let failed: Vec<&str> = results
         .iter()
-        .filter(|p| !p.ok)
-        .map(|p| p.last.as_str())
+        .filter(|c| !c.ok)
+        .map(|c| c.name.as_str())
         .collect();
     if !failed.is_empty() {
-        bail!(
-            "the series does not build when it ends at: {}",
-            failed.join(", ")
-        );
+        bail!("failed: {}", failed.join(", "));
     }
-    eprintln!(
-        "xtask: every prefix of the series builds without warnings ({} and the whole)",
-        results.len()
-    );
+    eprintln!("xtask: the lints pass and every prefix of the series builds without warnings");
     Ok(0)
 }
 

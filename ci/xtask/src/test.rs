@@ -198,11 +198,11 @@ pub fn command(flavour: Flavour) -> Result<i32> {
             total.add(Tally::one(true));
             step("in-VM tests");
             total.add(vm_tests(&built));
-            step("every patch builds on its own");
-            match each::prefixes(flavour) {
-                Ok(prefixes) => {
-                    for p in &prefixes {
-                        total.add(Tally::one(p.ok));
+            step("kernel Rust lints; every patch builds on its own");
+            match each::checks(flavour) {
+                Ok(checks) => {
+                    for c in &checks {
+                        total.add(Tally::one(c.ok));
                     }
                 }
                 Err(e) => {

@@ -607,7 +607,6 @@ impl TaskDiag {
                 && state.msg.can_begin()
                 && state.build_next(&self.ns, &reader, &mut walk, &guard)
             {}
-            drop(walk);
             drop(guard);
             let n = state.msg.whole_prefix(writer.len());
             if n == 0 {

@@ -304,7 +304,7 @@ impl Task {
             // SAFETY: `pid` is null or valid under RCU; `ns` is valid.
             unsafe { bindings::pid_nr_ns(pid, ns.as_ptr()) }
         };
-        // SAFETY (for the four calls): `task` is valid, and `rcu` holds the
+        // SAFETY: For the four calls, `task` is valid, and `rcu` holds the
         // read lock for as long as the borrow of `self`.
         let (thread_pid, tgid, sid, pgid) = unsafe {
             (
