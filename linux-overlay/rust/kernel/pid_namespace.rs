@@ -104,7 +104,7 @@ pub struct TaskWalk<'a> {
     ty: bindings::pid_type,
     /// The pid number the next lookup starts at; `None` once the tree holds
     /// no pid past the batch.
-    next: Option<bindings::pid_t>,
+    next: Option<Pid>,
     pids: [*mut bindings::pid; TaskWalk::BATCH],
     pos: usize,
     len: usize,
@@ -274,22 +274,6 @@ unsafe fn task_pid_ptr(
 }
 
 impl Task {
-    fn nr_ns(&self, ty: bindings::pid_type, ns: &PidNamespace) -> Pid {
-        // SAFETY: `self` is a valid task and `ns` a valid namespace;
-        // `__task_pid_nr_ns` takes the RCU read lock itself.
-        unsafe { bindings::__task_pid_nr_ns(self.0.get(), ty, ns.as_ptr()) }
-    }
-
-    /// The task's id (thread id) in `ns`.
-    pub fn pid_nr_ns(&self, ns: &PidNamespace) -> Pid {
-        self.nr_ns(bindings::pid_type_PIDTYPE_PID, ns)
-    }
-
-    /// The task's thread-group id (process id) in `ns`.
-    pub fn tgid_nr_ns(&self, ns: &PidNamespace) -> Pid {
-        self.nr_ns(bindings::pid_type_PIDTYPE_TGID, ns)
-    }
-
     /// Every id of the task in `ns`, read within the caller's RCU read-side
     /// critical section.
     ///
