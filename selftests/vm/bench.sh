@@ -41,15 +41,16 @@ tmp=$(mktemp -d -p /dev/shm)
 # the same treatment for both sides.
 # stage NAME PATH: prints the command that runs the staged copy of PATH.
 stage() {
-	local name=$1 path=$2 dir=$tmp/stage/$1 interp lib
+	local name=$1 path=$2 dir=$tmp/stage/$1 deps interp lib
 	mkdir -p "$dir/lib"
 	cp "$path" "$dir/$name"
-	interp=$(ldd "$path" 2>/dev/null | awk '$1 ~ /^\// { print $1 }')
+	deps=$(ldd "$path" 2>/dev/null)
+	interp=$(awk '$1 ~ /^\// { print $1 }' <<< "$deps")
 	if [ -z "$interp" ]; then
 		echo "$dir/$name"
 		return
 	fi
-	for lib in $(ldd "$path" | awk '$3 ~ /^\// { print $3 }'); do
+	for lib in $(awk '$3 ~ /^\// { print $3 }' <<< "$deps"); do
 		cp "$lib" "$dir/lib/"
 	done
 	cp "$interp" "$dir/lib/ld.so"
@@ -81,11 +82,12 @@ syscalls() {
 	echo "SYSCALLS $pair $side $n ${calls:-0}"
 }
 
-# fail PAIR CMD...: the warm-up run of CMD failed.
+# fail PAIR CMD...: the warm-up run of CMD failed. Said on stderr: the
+# xtask shows no report, and so no NOTE, of a script that fails.
 fail() {
 	local pair=$1
 	shift
-	echo "NOTE $pair: '$*' failed: $(head -c 300 "$tmp/err")"
+	echo "bench: $pair: '$*' failed: $(head -c 300 "$tmp/err")" >&2
 	exit 1
 }
 
