@@ -33,7 +33,7 @@
  *				nlmsg_pid = 0
  *	struct task_diag_msg	which task
  *	struct nlattr + payload	one per requested group, in the order of
- *				the TASK_DIAG_BASE ... TASK_DIAG_CMDLINE
+ *				the TASK_DIAG_BASE ... TASK_DIAG_NAME
  *				attribute types; the attribute type is the
  *				group's number
  *
@@ -52,10 +52,25 @@
  * the start of this one.
  *
  * A task whose attributes do not fit in one message continues in the
- * next message(s): each repeats struct task_diag_msg and carries the next
- * attributes in group order; all but the task's last message have
- * TASK_DIAG_FLAG_CONT set in task_diag_msg.flags.  Only the TASK_DIAG_VMA
- * attribute is ever split, each part holding whole records.
+ * next message(s): each repeats struct task_diag_msg (the task's pid and
+ * tgid as they were when its first message was built) and carries the
+ * next attributes in group order; all but the task's last message have
+ * TASK_DIAG_FLAG_CONT set in task_diag_msg.flags.  Only two attributes are
+ * ever split: TASK_DIAG_VMA, each part holding whole records, and
+ * TASK_DIAG_CMDLINE, whose parts are consecutive byte ranges to be
+ * concatenated.  Every message carries at least one attribute, or at
+ * least one byte or record of a split one.  When the task exits or
+ * becomes invisible to a reader between two of its messages, its last
+ * message may lack TASK_DIAG_FLAG_CONT's promised rest: a reader takes the
+ * next message of another pid as the end of the task.
+ *
+ * TASK_DIAG_CMDLINE holds the bytes /proc/PID/cmdline gives, by the same
+ * rules (a process that rewrote its argument area included), whole,
+ * never truncated; it is empty for kernel threads and zombies.
+ * TASK_DIAG_STATM is all zero for tasks without memory (kernel threads,
+ * zombies).  TASK_DIAG_NAME holds the name field 2 of /proc/PID/stat shows
+ * (the comm, or a kernel thread's or workqueue worker's longer name),
+ * NUL-terminated, at most TASK_DIAG_NAME_LEN bytes.
  *
  * The dump ends with one NLMSG_DONE message (nlmsg_flags = NLM_F_MULTI,
  * payload: an int 0), after which read() returns 0.  A new request may
@@ -87,13 +102,22 @@
  *		pid is visible
  *	EBUSY	the previous dump has not been read to its end
  *	EFAULT	the buffer is not readable
+ *	ENOMEM	no memory for the dump's buffer
  *
  * read():
  *
  *	EMSGSIZE	the buffer cannot hold the next whole message; the
  *			dump is kept and a read() with a bigger buffer
  *			continues it
- *	EFAULT		the buffer is not writable
+ *	EFAULT		the buffer is not writable; the messages that could
+ *			not be copied are built again for the next read()
+ *	EINTR		a fatal signal is pending and nothing was copied
+ *	ENOMEM		no memory to describe a task
+ *
+ * A read() that fails copies nothing and loses nothing: the next read()
+ * (by this or another reader, checked afresh) continues where the last
+ * one that succeeded ended.  A read() that copied some messages returns
+ * their length instead of an error.
  */
 
 /* nlmsg_type of every task message of a response */
@@ -118,6 +142,7 @@ enum {
 	TASK_DIAG_STAT,		/* struct task_diag_stat */
 	TASK_DIAG_STATM,	/* struct task_diag_statm */
 	TASK_DIAG_CMDLINE,	/* argv as in /proc/PID/cmdline */
+	TASK_DIAG_NAME,		/* the name /proc/PID/stat shows */
 
 	__TASK_DIAG_ATTR_MAX
 };
@@ -132,6 +157,13 @@ enum {
 #define TASK_DIAG_SHOW_STAT	(1ULL << TASK_DIAG_STAT)
 #define TASK_DIAG_SHOW_STATM	(1ULL << TASK_DIAG_STATM)
 #define TASK_DIAG_SHOW_CMDLINE	(1ULL << TASK_DIAG_CMDLINE)
+#define TASK_DIAG_SHOW_NAME	(1ULL << TASK_DIAG_NAME)
+
+/*
+ * Longest TASK_DIAG_NAME payload, its NUL included: a kernel thread's
+ * full name or a workqueue worker's "kworker/u8:1-events_unbound".
+ */
+#define TASK_DIAG_NAME_LEN	64
 
 /*
  * task_diag_pid.dump_strategy: which tasks, in pid order.  ALL and
@@ -140,8 +172,9 @@ enum {
 #define TASK_DIAG_DUMP_ALL		0	/* every thread-group leader */
 #define TASK_DIAG_DUMP_ONE		1	/* the task pid */
 #define TASK_DIAG_DUMP_ALL_THREAD	2	/* every thread */
-#define TASK_DIAG_DUMP_CHILDREN		3	/* the children of pid */
-#define TASK_DIAG_DUMP_THREAD		4	/* the threads of pid's group */
+#define TASK_DIAG_DUMP_CHILDREN		3	/* the child processes of any
+						 * thread of pid's process */
+#define TASK_DIAG_DUMP_THREAD		4	/* the threads of pid's process */
 
 /* task_diag_base.state: the "RSDTtXZPI" letters of /proc/PID/stat */
 enum {
@@ -346,16 +379,37 @@ struct task_diag_vma_stat {
 
 /**
  * struct task_diag_stat - the TASK_DIAG_STAT attribute
- * @minflt: minor faults of the task
- * @cminflt: minor faults of its waited-for children
- * @majflt: major faults of the task
- * @cmajflt: major faults of its waited-for children
- * @utime: user time of the task, in clock ticks
- * @stime: system time of the task, in clock ticks
- * @cutime: user time of its waited-for children, in clock ticks
- * @cstime: system time of its waited-for children, in clock ticks
+ * @minflt: minor faults
+ * @cminflt: minor faults of the waited-for children
+ * @majflt: major faults
+ * @cmajflt: major faults of the waited-for children
+ * @utime: user time, in clock ticks (sysconf(_SC_CLK_TCK))
+ * @stime: system time, in clock ticks
+ * @cutime: user time of the waited-for children, in clock ticks
+ * @cstime: system time of the waited-for children, in clock ticks
  * @threads: number of threads in the thread group
  * @reserved: zero
+ * @start_time: when the task started, in clock ticks after boot (field 22
+ *	of /proc/PID/stat, the reader's time namespace applied)
+ * @tty_nr: the controlling terminal, encoded as field 7 of /proc/PID/stat
+ *	(new_encode_dev()); 0 when none
+ * @tpgid: the terminal's foreground process group, in the pid namespace of
+ *	the procfs mount; -1 when none or not visible there
+ * @nice: nice value, -20 to 19
+ * @priority: priority as field 18 of /proc/PID/stat
+ * @rt_priority: real-time priority, 0 for normal policies
+ * @policy: scheduling policy, a SCHED_* value
+ * @processor: the CPU the task last ran on
+ * @flags: the task's PF_* flags, as field 9 of /proc/PID/stat
+ *
+ * Faults and times are those of the whole thread group for
+ * TASK_DIAG_DUMP_ALL, _CHILDREN and _ONE of a thread-group leader (as
+ * /proc/PID/stat), those of the thread itself otherwise (as
+ * /proc/PID/task/TID/stat); @threads is always the group's.
+ *
+ * The fields from @start_time on were appended to the published 72-byte
+ * structure: readers of the prefix only still work, and readers use the
+ * prefix they know of a longer payload.
  */
 struct task_diag_stat {
 	__u64	minflt;
@@ -368,7 +422,19 @@ struct task_diag_stat {
 	__u64	cstime;
 	__u32	threads;
 	__u32	reserved;
+	__u64	start_time;
+	__u32	tty_nr;
+	__s32	tpgid;
+	__s32	nice;
+	__s32	priority;
+	__u32	rt_priority;
+	__u32	policy;
+	__u32	processor;
+	__u32	flags;
 };
+
+/* length of struct task_diag_stat as published, before the appended fields */
+#define TASK_DIAG_STAT_SIZE_VER0	72
 
 /**
  * struct task_diag_statm - the TASK_DIAG_STATM attribute
