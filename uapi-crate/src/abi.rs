@@ -67,7 +67,7 @@ pub struct NlAttr {
     /// excluded.
     pub nla_len: u16,
     /// Attribute type: for task_diag, a group number ([`TASK_DIAG_BASE`] ...
-    /// [`TASK_DIAG_CMDLINE`]).
+    /// [`TASK_DIAG_NAME`]).
     pub nla_type: u16,
 }
 
@@ -99,8 +99,13 @@ pub const TASK_DIAG_STATM: u16 = 5;
 /// `TASK_DIAG_CMDLINE`: group and attribute type of the command line, the
 /// bytes of `/proc/PID/cmdline`.
 pub const TASK_DIAG_CMDLINE: u16 = 6;
+/// `TASK_DIAG_NAME`: group and attribute type of the name field 2 of
+/// `/proc/PID/stat` shows (the comm, or a kernel thread's or workqueue
+/// worker's longer name): NUL-terminated, at most [`TASK_DIAG_NAME_LEN`]
+/// bytes.
+pub const TASK_DIAG_NAME: u16 = 7;
 /// `TASK_DIAG_ATTR_MAX`: the highest group number.
-pub const TASK_DIAG_ATTR_MAX: u16 = TASK_DIAG_CMDLINE;
+pub const TASK_DIAG_ATTR_MAX: u16 = TASK_DIAG_NAME;
 
 /// `TASK_DIAG_SHOW_BASE`: request [`TASK_DIAG_BASE`].
 pub const TASK_DIAG_SHOW_BASE: u64 = 1 << TASK_DIAG_BASE;
@@ -117,6 +122,13 @@ pub const TASK_DIAG_SHOW_STAT: u64 = 1 << TASK_DIAG_STAT;
 pub const TASK_DIAG_SHOW_STATM: u64 = 1 << TASK_DIAG_STATM;
 /// `TASK_DIAG_SHOW_CMDLINE`: request [`TASK_DIAG_CMDLINE`].
 pub const TASK_DIAG_SHOW_CMDLINE: u64 = 1 << TASK_DIAG_CMDLINE;
+/// `TASK_DIAG_SHOW_NAME`: request [`TASK_DIAG_NAME`].
+pub const TASK_DIAG_SHOW_NAME: u64 = 1 << TASK_DIAG_NAME;
+
+/// `TASK_DIAG_NAME_LEN`: the longest [`TASK_DIAG_NAME`] payload, its NUL
+/// included: a kernel thread's full name or a workqueue worker's
+/// `kworker/u8:1-events_unbound`.
+pub const TASK_DIAG_NAME_LEN: usize = 64;
 
 /// `TASK_DIAG_DUMP_ALL`: every thread-group leader, in pid order.
 pub const TASK_DIAG_DUMP_ALL: u64 = 0;
@@ -437,27 +449,113 @@ pub struct TaskDiagVmaStat {
     pub pss: u64,
 }
 
+/// `TASK_DIAG_STAT_SIZE_VER0`: the length of [`TaskDiagStat`] as published,
+/// before the appended fields: the size of [`TaskDiagStatVer0`].
+pub const TASK_DIAG_STAT_SIZE_VER0: usize = 72;
+
 /// `struct task_diag_stat`: the [`TASK_DIAG_STAT`] attribute.
+///
+/// Faults and times are those of the whole thread group for
+/// `TASK_DIAG_DUMP_ALL`, `_CHILDREN` and `_ONE` of a thread-group leader (as
+/// `/proc/PID/stat`), those of the thread itself otherwise (as
+/// `/proc/PID/task/TID/stat`); [`threads`](Self::threads) is always the
+/// group's.
+///
+/// The fields from [`start_time`](Self::start_time) on were appended to the
+/// published 72-byte structure ([`TASK_DIAG_STAT_SIZE_VER0`],
+/// [`TaskDiagStatVer0`]): a kernel without them sends 72 bytes.
+/// [`Stat`](crate::response::Stat) reads either.
 #[derive(
     FromBytes, IntoBytes, KnownLayout, Immutable, Debug, Clone, Copy, PartialEq, Eq, Hash, Default,
 )]
 #[repr(C)]
 pub struct TaskDiagStat {
-    /// Minor faults of the task.
+    /// Minor faults.
     pub minflt: u64,
-    /// Minor faults of its waited-for children.
+    /// Minor faults of the waited-for children.
     pub cminflt: u64,
-    /// Major faults of the task.
+    /// Major faults.
     pub majflt: u64,
-    /// Major faults of its waited-for children.
+    /// Major faults of the waited-for children.
     pub cmajflt: u64,
-    /// User time of the task, in clock ticks.
+    /// User time, in clock ticks (`sysconf(_SC_CLK_TCK)`).
     pub utime: u64,
-    /// System time of the task, in clock ticks.
+    /// System time, in clock ticks.
     pub stime: u64,
-    /// User time of its waited-for children, in clock ticks.
+    /// User time of the waited-for children, in clock ticks.
     pub cutime: u64,
-    /// System time of its waited-for children, in clock ticks.
+    /// System time of the waited-for children, in clock ticks.
+    pub cstime: u64,
+    /// Number of threads in the thread group.
+    pub threads: u32,
+    /// Zero.
+    pub reserved: u32,
+    /// When the task started, in clock ticks after boot (field 22 of
+    /// `/proc/PID/stat`, the reader's time namespace applied). Appended.
+    pub start_time: u64,
+    /// The controlling terminal, encoded as field 7 of `/proc/PID/stat`
+    /// (`new_encode_dev()`); 0 when none. Appended.
+    pub tty_nr: u32,
+    /// The terminal's foreground process group, in the pid namespace of the
+    /// procfs mount; -1 when none or not visible there. Appended.
+    pub tpgid: i32,
+    /// Nice value, -20 to 19. Appended.
+    pub nice: i32,
+    /// Priority, as field 18 of `/proc/PID/stat`. Appended.
+    pub priority: i32,
+    /// Real-time priority, 0 for normal policies. Appended.
+    pub rt_priority: u32,
+    /// Scheduling policy, a `SCHED_*` value. Appended.
+    pub policy: u32,
+    /// The CPU the task last ran on. Appended.
+    pub processor: u32,
+    /// The task's `PF_*` flags, as field 9 of `/proc/PID/stat`. Appended.
+    pub flags: u32,
+}
+
+impl TaskDiagStat {
+    /// The published prefix: the fields up to [`reserved`](Self::reserved),
+    /// without the appended ones.
+    pub const fn ver0(&self) -> TaskDiagStatVer0 {
+        TaskDiagStatVer0 {
+            minflt: self.minflt,
+            cminflt: self.cminflt,
+            majflt: self.majflt,
+            cmajflt: self.cmajflt,
+            utime: self.utime,
+            stime: self.stime,
+            cutime: self.cutime,
+            cstime: self.cstime,
+            threads: self.threads,
+            reserved: self.reserved,
+        }
+    }
+}
+
+/// The first [`TASK_DIAG_STAT_SIZE_VER0`] bytes of [`TaskDiagStat`]: the
+/// structure as published, which every kernel sends. Not a C structure of
+/// its own: its fields have the offsets and sizes of the same fields of
+/// `struct task_diag_stat` (checked by `tests/layout.rs`).
+#[derive(
+    FromBytes, IntoBytes, KnownLayout, Immutable, Debug, Clone, Copy, PartialEq, Eq, Hash, Default,
+)]
+#[repr(C)]
+pub struct TaskDiagStatVer0 {
+    /// Minor faults.
+    pub minflt: u64,
+    /// Minor faults of the waited-for children.
+    pub cminflt: u64,
+    /// Major faults.
+    pub majflt: u64,
+    /// Major faults of the waited-for children.
+    pub cmajflt: u64,
+    /// User time, in clock ticks (`sysconf(_SC_CLK_TCK)`).
+    pub utime: u64,
+    /// System time, in clock ticks.
+    pub stime: u64,
+    /// User time of the waited-for children, in clock ticks.
+    pub cutime: u64,
+    /// System time of the waited-for children, in clock ticks.
     pub cstime: u64,
     /// Number of threads in the thread group.
     pub threads: u32,
@@ -515,6 +613,7 @@ const _: () = {
     assert!(size_of::<TaskDiagCreds>() == 64);
     assert!(size_of::<TaskDiagVma>() == 64);
     assert!(size_of::<TaskDiagVmaStat>() == 80);
-    assert!(size_of::<TaskDiagStat>() == 72);
+    assert!(size_of::<TaskDiagStat>() == 112);
+    assert!(size_of::<TaskDiagStatVer0>() == TASK_DIAG_STAT_SIZE_VER0);
     assert!(size_of::<TaskDiagStatm>() == 120);
 };

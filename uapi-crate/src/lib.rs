@@ -17,28 +17,30 @@
 //! - [`request`]: the bytes of a request, from a [`Request`] builder;
 //! - [`response`]: checked, borrowing iterators over the bytes read, which
 //!   never panic and stop at the first malformed message, attribute or
-//!   record.
+//!   record, and typed accessors of each group's attribute;
+//! - [`emit`]: an encoder of responses into a caller's buffer, as the
+//!   kernel writes them (for tests and fakes of the kernel).
 //!
 //! # Example
 //!
 //! ```
-//! use task_diag_uapi::abi::{
-//!     NlAttr, NlMsgHdr, TaskDiagBase, TaskDiagMsg, NLMSG_DONE, NLM_F_MULTI,
-//!     TASK_DIAG_BASE, TASK_DIAG_CMD_GET,
-//! };
+//! use task_diag_uapi::abi::{TaskDiagBase, TaskDiagMsg, TaskDiagStatVer0};
+//! use task_diag_uapi::emit::Encoder;
 //! use task_diag_uapi::response::{Attr, MessageKind, Messages};
 //! use task_diag_uapi::{DumpStrategy, Request, ShowFlags, TaskState};
-//! use zerocopy::IntoBytes;
 //!
-//! // The request: every process, its BASE group, sequence number 42.
+//! // The request: every process, its BASE, STAT and NAME groups, sequence
+//! // number 42.
 //! let request = Request::new(DumpStrategy::All)
-//!     .show(ShowFlags::BASE)
-//!     .seq(42)
-//!     .to_bytes();
+//!     .show(ShowFlags::BASE | ShowFlags::STAT | ShowFlags::NAME)
+//!     .seq(42);
+//! assert_eq!(request.check(), Ok(()));
+//! let request = request.to_bytes();
 //! assert_eq!(request.len(), 40);
 //! // A client writes `request` to /proc/task_diag in one write().
 //!
-//! // What a read() could return: one task, then the end of the dump.
+//! // What a read() could return: one task, then the end of the dump, here
+//! // from a kernel that sends the published 72-byte STAT.
 //! let mut base = TaskDiagBase {
 //!     tgid: 1,
 //!     pid: 1,
@@ -46,37 +48,20 @@
 //!     ..TaskDiagBase::default()
 //! };
 //! base.comm[..4].copy_from_slice(b"init");
-//! let task_len = 16 + 12 + 4 + 44;
-//! let mut response = Vec::new();
-//! response.extend_from_slice(
-//!     NlMsgHdr {
-//!         nlmsg_len: task_len,
-//!         nlmsg_type: TASK_DIAG_CMD_GET,
-//!         nlmsg_flags: NLM_F_MULTI,
-//!         nlmsg_seq: 42,
-//!         nlmsg_pid: 0,
-//!     }
-//!     .as_bytes(),
-//! );
-//! response.extend_from_slice(TaskDiagMsg { pid: 1, tgid: 1, flags: 0 }.as_bytes());
-//! response.extend_from_slice(NlAttr { nla_len: 4 + 44, nla_type: TASK_DIAG_BASE }.as_bytes());
-//! response.extend_from_slice(base.as_bytes());
-//! response.extend_from_slice(
-//!     NlMsgHdr {
-//!         nlmsg_len: 16 + 4,
-//!         nlmsg_type: NLMSG_DONE,
-//!         nlmsg_flags: NLM_F_MULTI,
-//!         nlmsg_seq: 42,
-//!         nlmsg_pid: 0,
-//!     }
-//!     .as_bytes(),
-//! );
-//! response.extend_from_slice(0i32.as_bytes());
+//! let mut buf = [0u8; 256];
+//! let mut enc = Encoder::new(&mut buf);
+//! let mut task = enc.task(42, TaskDiagMsg { pid: 1, tgid: 1, flags: 0 })?;
+//! task.base(&base)?;
+//! task.stat_ver0(&TaskDiagStatVer0 { threads: 1, ..Default::default() })?;
+//! task.name(b"systemd")?;
+//! task.finish();
+//! enc.done(42)?;
+//! let response = enc.as_bytes();
 //!
 //! // Walk it.
-//! let mut names = Vec::new();
+//! let mut rows = Vec::new();
 //! let mut done = false;
-//! for message in Messages::new(&response) {
+//! for message in Messages::new(response) {
 //!     let message = message.expect("a well-formed response");
 //!     assert_eq!(message.header().nlmsg_seq, 42);
 //!     match message.kind() {
@@ -86,9 +71,14 @@
 //!             for attr in task.attrs() {
 //!                 if let Attr::Base(base) = attr.expect("a well-formed attribute") {
 //!                     let state = base.task_state().expect("a known state");
-//!                     names.push((base.pid, state.letter(), base.comm_bytes().to_vec()));
+//!                     rows.push((base.pid, state.letter(), base.comm_bytes().to_vec()));
 //!                 }
 //!             }
+//!             // Or one group at a time.
+//!             let stat = task.stat().expect("well-formed").expect("a STAT attribute");
+//!             assert_eq!(stat.ver0().threads, 1);
+//!             assert_eq!(stat.full(), None); // no appended fields from this kernel
+//!             assert_eq!(task.name(), Ok(Some(&b"systemd"[..])));
 //!         }
 //!         MessageKind::Done(status) => {
 //!             assert_eq!(*status, 0);
@@ -99,13 +89,15 @@
 //!     }
 //! }
 //! assert!(done);
-//! assert_eq!(names, [(1, 'S', b"init".to_vec())]);
+//! assert_eq!(rows, [(1, 'S', b"init".to_vec())]);
+//! # Ok::<(), task_diag_uapi::emit::EmitError>(())
 //! ```
 
 #![no_std]
 #![forbid(unsafe_code)]
 
 pub mod abi;
+pub mod emit;
 pub mod request;
 pub mod response;
 mod types;
@@ -113,4 +105,5 @@ mod types;
 pub use request::{Request, REQUEST_LEN};
 pub use types::{
     DumpStrategy, Group, ShowFlags, TaskState, UnknownDumpStrategy, UnknownGroup, UnknownTaskState,
+    VmaStatWithoutVma,
 };

@@ -23,7 +23,7 @@ use core::fmt;
 use zerocopy::{Immutable, IntoBytes};
 
 use crate::abi::{NlMsgHdr, TaskDiagPid, NLMSG_HDRLEN};
-use crate::{DumpStrategy, ShowFlags};
+use crate::{DumpStrategy, ShowFlags, VmaStatWithoutVma};
 
 /// The length of a request this crate builds: a [`NlMsgHdr`] (16 bytes) and
 /// a [`TaskDiagPid`] (24 bytes).
@@ -113,6 +113,18 @@ impl Request {
             dump_strategy: self.strategy.value(),
             pid: self.pid,
             reserved: 0,
+        }
+    }
+
+    /// `Ok` when the request asks for something the kernel can answer
+    /// usefully: its [`ShowFlags::check`]. [`to_bytes`](Self::to_bytes)
+    /// and [`write_to`](Self::write_to) do not check, since the bits are a
+    /// valid `show_flags` value: by the header, `VMA_STAT` without `VMA`
+    /// sends no attribute for it.
+    pub const fn check(&self) -> Result<(), VmaStatWithoutVma> {
+        match self.show.check() {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 

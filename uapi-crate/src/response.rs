@@ -11,10 +11,19 @@
 //!   an [`Attr`].
 //! - [`VmaIter`] walks the records of a [`TASK_DIAG_VMA`] attribute.
 //!
+//! The three walk length-prefixed, aligned items with one step: read the
+//! item's header, check its length against the header's size and the bytes
+//! left, decode the item, move to the aligned end of the item.
+//! [`TaskMessage`] also finds one group's attribute by type:
+//! [`TaskMessage::creds`], [`TaskMessage::stat`], [`TaskMessage::name`] and
+//! so on.
+//!
 //! Structures are copied out of the buffer, never referenced in it, since
 //! netlink payloads are only 4-byte aligned. An attribute or record longer
 //! than the structure this crate knows (a newer kernel) is accepted and its
-//! known prefix read; a shorter one is an error.
+//! known prefix read; a shorter one is an error. [`TASK_DIAG_STAT`] has
+//! two known lengths, the published one and the one with appended fields:
+//! [`Stat`] holds the first always and the second when the payload has it.
 //!
 //! Every iterator is fused and stops at the first malformed item: it yields
 //! that error once, then `None`. No input makes them panic, and each step
@@ -28,11 +37,14 @@ use core::iter::FusedIterator;
 
 use zerocopy::{FromBytes, Immutable, KnownLayout};
 
+use core::marker::PhantomData;
+
 use crate::abi::{
-    NlAttr, NlMsgHdr, TaskDiagBase, TaskDiagCreds, TaskDiagMsg, TaskDiagStat, TaskDiagStatm,
-    TaskDiagVma, TaskDiagVmaStat, NLA_ALIGNTO, NLA_HDRLEN, NLMSG_ALIGNTO, NLMSG_DONE, NLMSG_ERROR,
-    NLMSG_HDRLEN, TASK_DIAG_BASE, TASK_DIAG_CMDLINE, TASK_DIAG_CMD_GET, TASK_DIAG_CRED,
-    TASK_DIAG_STAT, TASK_DIAG_STATM, TASK_DIAG_VMA,
+    NlAttr, NlMsgHdr, TaskDiagBase, TaskDiagCreds, TaskDiagMsg, TaskDiagStat, TaskDiagStatVer0,
+    TaskDiagStatm, TaskDiagVma, TaskDiagVmaStat, NLA_ALIGNTO, NLA_HDRLEN, NLMSG_ALIGNTO,
+    NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, TASK_DIAG_BASE, TASK_DIAG_CMDLINE, TASK_DIAG_CMD_GET,
+    TASK_DIAG_CRED, TASK_DIAG_NAME, TASK_DIAG_NAME_LEN, TASK_DIAG_STAT, TASK_DIAG_STATM,
+    TASK_DIAG_VMA,
 };
 
 /// The structure a too-short payload should have held, in
@@ -50,7 +62,8 @@ pub enum Payload {
     Base,
     /// A [`TaskDiagCreds`] attribute.
     Creds,
-    /// A [`TaskDiagStat`] attribute.
+    /// A [`TaskDiagStat`] attribute: at least its published prefix
+    /// ([`TaskDiagStatVer0`]), and all of it when longer than that.
     Stat,
     /// A [`TaskDiagStatm`] attribute.
     Statm,
@@ -157,8 +170,9 @@ pub enum ParseError {
         /// The bytes left in the attribute.
         remaining: usize,
     },
-    /// `name_off` and `name_len` do not describe a NUL-terminated name
-    /// inside the record, after its [`TaskDiagVma`].
+    /// `name_off` and `name_len` do not describe a name inside the record,
+    /// after its [`TaskDiagVma`] and apart from its statistics, whose last
+    /// byte is its only NUL.
     BadVmaName {
         /// Where the record starts.
         offset: usize,
@@ -168,7 +182,7 @@ pub enum ParseError {
         name_len: u16,
     },
     /// `stat_off` and `stat_len` do not describe a range inside the record,
-    /// after its [`TaskDiagVma`].
+    /// after its [`TaskDiagVma`], at a multiple of 8 bytes from its start.
     BadVmaStat {
         /// Where the record starts.
         offset: usize,
@@ -176,6 +190,14 @@ pub enum ParseError {
         stat_off: u16,
         /// Its `stat_len`.
         stat_len: u16,
+    },
+    /// A [`TASK_DIAG_NAME`] payload is longer than [`TASK_DIAG_NAME_LEN`],
+    /// has no NUL, or has other bytes than NULs after its first NUL.
+    BadName {
+        /// Where the payload starts.
+        offset: usize,
+        /// Its length.
+        len: usize,
     },
 }
 
@@ -254,6 +276,11 @@ impl fmt::Display for ParseError {
                 f,
                 "VMA record at {offset}: bad statistics, stat_off {stat_off} stat_len {stat_len}"
             ),
+            ParseError::BadName { offset, len } => write!(
+                f,
+                "name at {offset}: {len} bytes, not a NUL-terminated name of at most \
+                 {TASK_DIAG_NAME_LEN} bytes"
+            ),
         }
     }
 }
@@ -284,9 +311,97 @@ fn read_prefix<T: FromBytes + KnownLayout + Immutable>(
     }
 }
 
-/// The fuse of the iterators: the offset of the next item, relative to the
-/// iterator's slice, or `None` once the end or an error was reached.
-type Cursor = Option<usize>;
+// ---------------------------------------------------------------------------
+// The walker: one step over length-prefixed, aligned items.
+
+/// One kind of length-prefixed item: a message, an attribute or a VMA
+/// record. An item starts with a `Header` that gives the item's length
+/// (header included, padding excluded); the next item starts at the end of
+/// this one rounded up to `ALIGN`.
+trait Frame<'a> {
+    /// The fixed part at the start of each item.
+    type Header: FromBytes + KnownLayout + Immutable;
+    /// What an item decodes to.
+    type Item;
+    /// Items start at multiples of this (a power of two) from the first.
+    const ALIGN: usize;
+    /// The item's length from its header; `usize::MAX` when it does not fit
+    /// a `usize`.
+    fn len(header: &Self::Header) -> usize;
+    /// Whether a length of at least the header's size is valid.
+    fn len_ok(_len: usize) -> bool {
+        true
+    }
+    /// The error for fewer bytes than a header at `offset`.
+    fn truncated(offset: usize, remaining: usize) -> ParseError;
+    /// The error for a length smaller than the header or not `len_ok`.
+    fn bad_len(offset: usize, header: &Self::Header) -> ParseError;
+    /// The error for a length past the bytes left.
+    fn past_end(offset: usize, header: &Self::Header, remaining: usize) -> ParseError;
+    /// Decodes the item `item` (its whole length, header included), which
+    /// starts at `offset`.
+    fn decode(
+        header: Self::Header,
+        item: &'a [u8],
+        offset: usize,
+    ) -> Result<Self::Item, ParseError>;
+}
+
+/// The fused walk over the items of one buffer. `base` is where `buf`
+/// starts in the outermost buffer, for error offsets; `next` is the offset
+/// of the next item in `buf`, or `None` once the end or an error was
+/// reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Walker<'a, F> {
+    buf: &'a [u8],
+    base: usize,
+    next: Option<usize>,
+    frame: PhantomData<F>,
+}
+
+impl<'a, F: Frame<'a>> Walker<'a, F> {
+    fn new(buf: &'a [u8], base: usize) -> Self {
+        Self {
+            buf,
+            base,
+            next: Some(0),
+            frame: PhantomData,
+        }
+    }
+
+    /// The item at `rest`, which starts at `offset`, and its length.
+    fn parse(rest: &'a [u8], offset: usize) -> Result<(F::Item, usize), ParseError> {
+        let (header, _) =
+            F::Header::read_from_prefix(rest).map_err(|_| F::truncated(offset, rest.len()))?;
+        let len = F::len(&header);
+        if len < core::mem::size_of::<F::Header>() || !F::len_ok(len) {
+            return Err(F::bad_len(offset, &header));
+        }
+        let item = rest
+            .get(..len)
+            .ok_or_else(|| F::past_end(offset, &header, rest.len()))?;
+        Ok((F::decode(header, item, offset)?, len))
+    }
+
+    fn step(&mut self) -> Option<Result<F::Item, ParseError>> {
+        // After an error, or a step that overflows, `next` stays `None`:
+        // the walk is fused.
+        let at = self.next.take().filter(|&at| at < self.buf.len())?;
+        let rest = self.buf.get(at..).unwrap_or_default();
+        Some(
+            Self::parse(rest, self.base.saturating_add(at)).map(|(item, len)| {
+                // The next item starts after the padding, if the buffer
+                // holds it: the last item's may be missing. `len` is at
+                // least the header's size, so the walk moves forward.
+                let step = align_up(len, F::ALIGN)
+                    .unwrap_or(usize::MAX)
+                    .min(rest.len());
+                self.next = at.checked_add(step);
+                item
+            }),
+        )
+    }
+}
 
 // ---------------------------------------------------------------------------
 // Messages.
@@ -353,6 +468,14 @@ pub enum MessageKind<'a> {
 }
 
 /// A task message: its [`TaskDiagMsg`] and its attributes.
+///
+/// Besides [`attrs`](Self::attrs), typed accessors find the attribute of
+/// one group: each walks the attributes from the first, returns the first
+/// error met before or at the group's attribute, `Ok(None)` when the
+/// message has none. A task split over several messages
+/// ([`is_continued`](Self::is_continued)) has each group in one of them,
+/// but [`TASK_DIAG_VMA`] and [`TASK_DIAG_CMDLINE`], which may be split:
+/// their parts are in consecutive messages of the task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskMessage<'a> {
     msg: TaskDiagMsg,
@@ -391,47 +514,112 @@ impl<'a> TaskMessage<'a> {
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::with_base(self.attrs, self.attrs_offset)
     }
-}
 
-/// An iterator over the netlink messages of a response buffer: the bytes of
-/// one or more `read()`s of `/proc/task_diag`.
-///
-/// Each message starts at the 4-byte aligned end of the previous one; the
-/// padding of the last message may be missing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Messages<'a> {
-    buf: &'a [u8],
-    next: Cursor,
-}
-
-impl<'a> Messages<'a> {
-    /// An iterator over the messages of `buf`.
-    pub fn new(buf: &'a [u8]) -> Self {
-        Self { buf, next: Some(0) }
+    /// The first attribute of type `ty` (a group number), decoded.
+    pub fn find(&self, ty: u16) -> Result<Option<Attr<'a>>, ParseError> {
+        for attr in self.attrs() {
+            let attr = attr?;
+            if attr.ty() == ty {
+                return Ok(Some(attr));
+            }
+        }
+        Ok(None)
     }
 
-    fn parse(&self, offset: usize) -> Result<(Message<'a>, usize), ParseError> {
-        let rest = self.buf.get(offset..).unwrap_or_default();
-        let header = match NlMsgHdr::read_from_prefix(rest) {
-            Ok((header, _)) => header,
-            Err(_) => {
-                return Err(ParseError::TruncatedMessageHeader {
-                    offset,
-                    remaining: rest.len(),
-                })
-            }
-        };
-        let len = header.nlmsg_len;
-        let past_end = ParseError::MessagePastEnd {
+    /// The [`TASK_DIAG_BASE`] attribute.
+    pub fn base(&self) -> Result<Option<TaskDiagBase>, ParseError> {
+        Ok(match self.find(TASK_DIAG_BASE)? {
+            Some(Attr::Base(base)) => Some(base),
+            _ => None,
+        })
+    }
+
+    /// The [`TASK_DIAG_CRED`] attribute.
+    pub fn creds(&self) -> Result<Option<TaskDiagCreds>, ParseError> {
+        Ok(match self.find(TASK_DIAG_CRED)? {
+            Some(Attr::Creds(creds)) => Some(creds),
+            _ => None,
+        })
+    }
+
+    /// The records of the [`TASK_DIAG_VMA`] attribute (this message's part
+    /// of them), each checked when reached.
+    pub fn vmas(&self) -> Result<Option<VmaIter<'a>>, ParseError> {
+        Ok(match self.find(TASK_DIAG_VMA)? {
+            Some(Attr::Vma(vmas)) => Some(vmas),
+            _ => None,
+        })
+    }
+
+    /// The [`TASK_DIAG_STAT`] attribute.
+    pub fn stat(&self) -> Result<Option<Stat>, ParseError> {
+        Ok(match self.find(TASK_DIAG_STAT)? {
+            Some(Attr::Stat(stat)) => Some(stat),
+            _ => None,
+        })
+    }
+
+    /// The [`TASK_DIAG_STATM`] attribute.
+    pub fn statm(&self) -> Result<Option<TaskDiagStatm>, ParseError> {
+        Ok(match self.find(TASK_DIAG_STATM)? {
+            Some(Attr::Statm(statm)) => Some(statm),
+            _ => None,
+        })
+    }
+
+    /// The bytes of the [`TASK_DIAG_CMDLINE`] attribute: this message's
+    /// part of the command line, to be appended to the parts of the task's
+    /// previous messages.
+    pub fn cmdline(&self) -> Result<Option<&'a [u8]>, ParseError> {
+        Ok(match self.find(TASK_DIAG_CMDLINE)? {
+            Some(Attr::Cmdline(part)) => Some(part),
+            _ => None,
+        })
+    }
+
+    /// The name of the [`TASK_DIAG_NAME`] attribute, without its NUL.
+    pub fn name(&self) -> Result<Option<&'a [u8]>, ParseError> {
+        Ok(match self.find(TASK_DIAG_NAME)? {
+            Some(Attr::Name(name)) => Some(name),
+            _ => None,
+        })
+    }
+}
+
+/// The [`Frame`] of a netlink message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MessageFrame;
+
+impl<'a> Frame<'a> for MessageFrame {
+    type Header = NlMsgHdr;
+    type Item = Message<'a>;
+    const ALIGN: usize = NLMSG_ALIGNTO;
+
+    fn len(header: &NlMsgHdr) -> usize {
+        usize::try_from(header.nlmsg_len).unwrap_or(usize::MAX)
+    }
+
+    fn truncated(offset: usize, remaining: usize) -> ParseError {
+        ParseError::TruncatedMessageHeader { offset, remaining }
+    }
+
+    fn bad_len(offset: usize, header: &NlMsgHdr) -> ParseError {
+        ParseError::MessageTooShort {
             offset,
-            len,
-            remaining: rest.len(),
-        };
-        let len_usize = usize::try_from(len).map_err(|_| past_end)?;
-        if len_usize < NLMSG_HDRLEN {
-            return Err(ParseError::MessageTooShort { offset, len });
+            len: header.nlmsg_len,
         }
-        let payload = rest.get(NLMSG_HDRLEN..len_usize).ok_or(past_end)?;
+    }
+
+    fn past_end(offset: usize, header: &NlMsgHdr, remaining: usize) -> ParseError {
+        ParseError::MessagePastEnd {
+            offset,
+            len: header.nlmsg_len,
+            remaining,
+        }
+    }
+
+    fn decode(header: NlMsgHdr, item: &'a [u8], offset: usize) -> Result<Message<'a>, ParseError> {
+        let payload = item.get(NLMSG_HDRLEN..).unwrap_or_default();
         let payload_offset = offset.saturating_add(NLMSG_HDRLEN);
         let kind = match header.nlmsg_type {
             TASK_DIAG_CMD_GET => {
@@ -450,17 +638,31 @@ impl<'a> Messages<'a> {
             }
             _ => MessageKind::Other,
         };
-        // The next message starts after the padding, if the buffer holds it.
-        let step = align_up(len_usize, NLMSG_ALIGNTO)
-            .unwrap_or(usize::MAX)
-            .min(rest.len());
-        let message = Message {
+        Ok(Message {
             offset,
             header,
             payload,
             kind,
-        };
-        Ok((message, step))
+        })
+    }
+}
+
+/// An iterator over the netlink messages of a response buffer: the bytes of
+/// one or more `read()`s of `/proc/task_diag`.
+///
+/// Each message starts at the 4-byte aligned end of the previous one; the
+/// padding of the last message may be missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Messages<'a> {
+    walker: Walker<'a, MessageFrame>,
+}
+
+impl<'a> Messages<'a> {
+    /// An iterator over the messages of `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self {
+            walker: Walker::new(buf, 0),
+        }
     }
 }
 
@@ -468,13 +670,7 @@ impl<'a> Iterator for Messages<'a> {
     type Item = Result<Message<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // After an error, or a step that overflows, `next` stays `None`:
-        // the iterator is fused.
-        let at = self.next.take().filter(|&at| at < self.buf.len())?;
-        Some(self.parse(at).map(|(record, step)| {
-            self.next = at.checked_add(step);
-            record
-        }))
+        self.walker.step()
     }
 }
 
@@ -496,13 +692,19 @@ pub enum Attr<'a> {
     Creds(TaskDiagCreds),
     /// [`TASK_DIAG_VMA`]: its records, each checked when reached.
     Vma(VmaIter<'a>),
-    /// [`TASK_DIAG_STAT`].
-    Stat(TaskDiagStat),
+    /// [`TASK_DIAG_STAT`]: its published prefix, and all of it when the
+    /// kernel sent the appended fields.
+    Stat(Stat),
     /// [`TASK_DIAG_STATM`].
     Statm(TaskDiagStatm),
     /// [`TASK_DIAG_CMDLINE`]: the raw bytes of the command line, arguments
-    /// separated by NULs, as in `/proc/PID/cmdline`.
+    /// separated by NULs, as in `/proc/PID/cmdline`; or, for a task split
+    /// over several messages, one part of them, to be concatenated with the
+    /// parts of the task's other messages.
     Cmdline(&'a [u8]),
+    /// [`TASK_DIAG_NAME`]: the name, without its NUL (at most
+    /// [`TASK_DIAG_NAME_LEN`]` - 1` bytes).
+    Name(&'a [u8]),
     /// An attribute of another type (a newer kernel's).
     Unknown {
         /// Its `nla_type`.
@@ -522,8 +724,143 @@ impl Attr<'_> {
             Attr::Stat(_) => TASK_DIAG_STAT,
             Attr::Statm(_) => TASK_DIAG_STATM,
             Attr::Cmdline(_) => TASK_DIAG_CMDLINE,
+            Attr::Name(_) => TASK_DIAG_NAME,
             Attr::Unknown { ty, .. } => *ty,
         }
+    }
+}
+
+/// A [`TASK_DIAG_STAT`] attribute: the published [`TaskDiagStatVer0`],
+/// always, and the whole [`TaskDiagStat`] when the kernel sent the appended
+/// fields.
+///
+/// A payload of [`TASK_DIAG_STAT_SIZE_VER0`](crate::abi::TASK_DIAG_STAT_SIZE_VER0)
+/// bytes (a kernel without the appended fields) gives the prefix only; one
+/// of `size_of::<TaskDiagStat>()` bytes or more (a newer kernel's longer
+/// structure) gives both. A shorter payload, or one between the two sizes,
+/// is [`ParseError::ShortPayload`].
+///
+/// ```
+/// use task_diag_uapi::abi::{TaskDiagStat, TaskDiagStatVer0};
+/// use task_diag_uapi::response::Stat;
+///
+/// let old = Stat::from(TaskDiagStatVer0 { threads: 3, ..Default::default() });
+/// assert_eq!(old.ver0().threads, 3);
+/// assert_eq!(old.full(), None);
+/// let new = Stat::from(TaskDiagStat { threads: 3, nice: -5, ..Default::default() });
+/// assert_eq!(new.ver0(), old.ver0());
+/// assert_eq!(new.full().map(|s| s.nice), Some(-5));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stat {
+    ver0: TaskDiagStatVer0,
+    full: Option<TaskDiagStat>,
+}
+
+impl Stat {
+    /// The published prefix, which every kernel sends.
+    pub fn ver0(&self) -> TaskDiagStatVer0 {
+        self.ver0
+    }
+
+    /// The whole structure, when the kernel sent the appended fields.
+    pub fn full(&self) -> Option<TaskDiagStat> {
+        self.full
+    }
+
+    /// Whether the kernel sent the appended fields.
+    pub fn has_appended(&self) -> bool {
+        self.full.is_some()
+    }
+
+    fn parse(data: &[u8], offset: usize) -> Result<Self, ParseError> {
+        let ver0: TaskDiagStatVer0 = read_prefix(data, offset, Payload::Stat)?;
+        if data.len() == core::mem::size_of::<TaskDiagStatVer0>() {
+            return Ok(ver0.into());
+        }
+        let full: TaskDiagStat = read_prefix(data, offset, Payload::Stat)?;
+        Ok(full.into())
+    }
+}
+
+impl From<TaskDiagStatVer0> for Stat {
+    fn from(ver0: TaskDiagStatVer0) -> Self {
+        Self { ver0, full: None }
+    }
+}
+
+impl From<TaskDiagStat> for Stat {
+    fn from(full: TaskDiagStat) -> Self {
+        Self {
+            ver0: full.ver0(),
+            full: Some(full),
+        }
+    }
+}
+
+/// The name of a [`TASK_DIAG_NAME`] payload starting at `offset`: at most
+/// [`TASK_DIAG_NAME_LEN`] bytes, the name, a NUL, and only NULs after it.
+fn parse_name(data: &[u8], offset: usize) -> Result<&[u8], ParseError> {
+    let bad = ParseError::BadName {
+        offset,
+        len: data.len(),
+    };
+    if data.len() > TASK_DIAG_NAME_LEN {
+        return Err(bad);
+    }
+    let nul = data.iter().position(|&b| b == 0).ok_or(bad)?;
+    let (name, padding) = data.split_at(nul);
+    if padding.iter().any(|&b| b != 0) {
+        return Err(bad);
+    }
+    Ok(name)
+}
+
+/// The [`Frame`] of a netlink attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AttrFrame;
+
+impl<'a> Frame<'a> for AttrFrame {
+    type Header = NlAttr;
+    type Item = Attr<'a>;
+    const ALIGN: usize = NLA_ALIGNTO;
+
+    fn len(header: &NlAttr) -> usize {
+        usize::from(header.nla_len)
+    }
+
+    fn truncated(offset: usize, remaining: usize) -> ParseError {
+        ParseError::TruncatedAttrHeader { offset, remaining }
+    }
+
+    fn bad_len(offset: usize, header: &NlAttr) -> ParseError {
+        ParseError::AttrTooShort {
+            offset,
+            len: header.nla_len,
+        }
+    }
+
+    fn past_end(offset: usize, header: &NlAttr, remaining: usize) -> ParseError {
+        ParseError::AttrPastEnd {
+            offset,
+            len: header.nla_len,
+            remaining,
+        }
+    }
+
+    fn decode(header: NlAttr, item: &'a [u8], offset: usize) -> Result<Attr<'a>, ParseError> {
+        let data = item.get(NLA_HDRLEN..).unwrap_or_default();
+        let data_offset = offset.saturating_add(NLA_HDRLEN);
+        Ok(match header.nla_type {
+            TASK_DIAG_BASE => Attr::Base(read_prefix(data, data_offset, Payload::Base)?),
+            TASK_DIAG_CRED => Attr::Creds(read_prefix(data, data_offset, Payload::Creds)?),
+            TASK_DIAG_VMA => Attr::Vma(VmaIter::with_base(data, data_offset)),
+            TASK_DIAG_STAT => Attr::Stat(Stat::parse(data, data_offset)?),
+            TASK_DIAG_STATM => Attr::Statm(read_prefix(data, data_offset, Payload::Statm)?),
+            TASK_DIAG_CMDLINE => Attr::Cmdline(data),
+            TASK_DIAG_NAME => Attr::Name(parse_name(data, data_offset)?),
+            ty => Attr::Unknown { ty, data },
+        })
     }
 }
 
@@ -531,9 +868,7 @@ impl Attr<'_> {
 /// starting at a multiple of 4 bytes), decoding the task_diag ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attrs<'a> {
-    buf: &'a [u8],
-    base: usize,
-    next: Cursor,
+    walker: Walker<'a, AttrFrame>,
 }
 
 impl<'a> Attrs<'a> {
@@ -545,50 +880,8 @@ impl<'a> Attrs<'a> {
 
     fn with_base(buf: &'a [u8], base: usize) -> Self {
         Self {
-            buf,
-            base,
-            next: Some(0),
+            walker: Walker::new(buf, base),
         }
-    }
-
-    fn parse(&self, rel: usize) -> Result<(Attr<'a>, usize), ParseError> {
-        let offset = self.base.saturating_add(rel);
-        let rest = self.buf.get(rel..).unwrap_or_default();
-        let header = match NlAttr::read_from_prefix(rest) {
-            Ok((header, _)) => header,
-            Err(_) => {
-                return Err(ParseError::TruncatedAttrHeader {
-                    offset,
-                    remaining: rest.len(),
-                })
-            }
-        };
-        let len = usize::from(header.nla_len);
-        if len < NLA_HDRLEN {
-            return Err(ParseError::AttrTooShort {
-                offset,
-                len: header.nla_len,
-            });
-        }
-        let data = rest.get(NLA_HDRLEN..len).ok_or(ParseError::AttrPastEnd {
-            offset,
-            len: header.nla_len,
-            remaining: rest.len(),
-        })?;
-        let data_offset = offset.saturating_add(NLA_HDRLEN);
-        let attr = match header.nla_type {
-            TASK_DIAG_BASE => Attr::Base(read_prefix(data, data_offset, Payload::Base)?),
-            TASK_DIAG_CRED => Attr::Creds(read_prefix(data, data_offset, Payload::Creds)?),
-            TASK_DIAG_VMA => Attr::Vma(VmaIter::with_base(data, data_offset)),
-            TASK_DIAG_STAT => Attr::Stat(read_prefix(data, data_offset, Payload::Stat)?),
-            TASK_DIAG_STATM => Attr::Statm(read_prefix(data, data_offset, Payload::Statm)?),
-            TASK_DIAG_CMDLINE => Attr::Cmdline(data),
-            ty => Attr::Unknown { ty, data },
-        };
-        let step = align_up(len, NLA_ALIGNTO)
-            .unwrap_or(usize::MAX)
-            .min(rest.len());
-        Ok((attr, step))
     }
 }
 
@@ -596,13 +889,7 @@ impl<'a> Iterator for Attrs<'a> {
     type Item = Result<Attr<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // After an error, or a step that overflows, `next` stays `None`:
-        // the iterator is fused.
-        let at = self.next.take().filter(|&at| at < self.buf.len())?;
-        Some(self.parse(at).map(|(record, step)| {
-            self.next = at.checked_add(step);
-            record
-        }))
+        self.walker.step()
     }
 }
 
@@ -627,84 +914,79 @@ pub struct Vma<'a> {
 /// An iterator over the records of a [`TASK_DIAG_VMA`] attribute.
 ///
 /// Checks each record: `vma_len` at least 64, a multiple of 8 and inside the
-/// attribute; the statistics and the NUL-terminated name inside the record,
-/// after its [`TaskDiagVma`]. A zero offset with a zero length means absent.
+/// attribute; the statistics inside the record, after its [`TaskDiagVma`],
+/// at a multiple of 8 bytes from the record's start, at least a
+/// [`TaskDiagVmaStat`] long (a longer one is read by its prefix); the name
+/// inside the record, after its [`TaskDiagVma`], apart from the
+/// statistics, its last byte its only NUL. A zero offset with a zero length
+/// means absent; one without the other is an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VmaIter<'a> {
-    buf: &'a [u8],
-    base: usize,
-    next: Cursor,
+    walker: Walker<'a, VmaFrame>,
 }
 
 /// The size of [`TaskDiagVma`], the least `vma_len`.
 const VMA_SIZE: usize = core::mem::size_of::<TaskDiagVma>();
 
-/// The bytes `off..off + len` of `record`, if they lie after its
-/// [`TaskDiagVma`].
-fn record_part(record: &[u8], off: u16, len: u16) -> Option<&[u8]> {
+/// The range `off..off + len` of a record, if it lies after its
+/// [`TaskDiagVma`] and inside its `record_len` bytes.
+fn record_range(record_len: usize, off: u16, len: u16) -> Option<core::ops::Range<usize>> {
     let start = usize::from(off);
-    if start < VMA_SIZE {
-        return None;
-    }
-    record.get(start..start.checked_add(usize::from(len))?)
+    let end = start.checked_add(usize::from(len))?;
+    (start >= VMA_SIZE && end <= record_len).then_some(start..end)
 }
 
-impl<'a> VmaIter<'a> {
-    /// An iterator over the records in `buf`, the payload of a
-    /// [`TASK_DIAG_VMA`] attribute.
-    pub fn new(buf: &'a [u8]) -> Self {
-        Self::with_base(buf, 0)
+/// The [`Frame`] of a VMA record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct VmaFrame;
+
+impl<'a> Frame<'a> for VmaFrame {
+    type Header = TaskDiagVma;
+    type Item = Vma<'a>;
+    const ALIGN: usize = 8;
+
+    fn len(header: &TaskDiagVma) -> usize {
+        usize::from(header.vma_len)
     }
 
-    fn with_base(buf: &'a [u8], base: usize) -> Self {
-        Self {
-            buf,
-            base,
-            next: Some(0),
-        }
+    fn len_ok(len: usize) -> bool {
+        len.is_multiple_of(8)
     }
 
-    /// The bytes of the records.
-    pub fn bytes(&self) -> &'a [u8] {
-        self.buf
+    fn truncated(offset: usize, remaining: usize) -> ParseError {
+        ParseError::TruncatedVma { offset, remaining }
     }
 
-    fn parse(&self, rel: usize) -> Result<(Vma<'a>, usize), ParseError> {
-        let offset = self.base.saturating_add(rel);
-        let rest = self.buf.get(rel..).unwrap_or_default();
-        let vma = match TaskDiagVma::read_from_prefix(rest) {
-            Ok((vma, _)) => vma,
-            Err(_) => {
-                return Err(ParseError::TruncatedVma {
-                    offset,
-                    remaining: rest.len(),
-                })
-            }
-        };
-        let vma_len = usize::from(vma.vma_len);
-        if vma_len < VMA_SIZE || vma_len % 8 != 0 {
-            return Err(ParseError::BadVmaLength {
-                offset,
-                vma_len: vma.vma_len,
-            });
-        }
-        let record = rest.get(..vma_len).ok_or(ParseError::VmaPastEnd {
+    fn bad_len(offset: usize, header: &TaskDiagVma) -> ParseError {
+        ParseError::BadVmaLength {
             offset,
-            vma_len: vma.vma_len,
-            remaining: rest.len(),
-        })?;
+            vma_len: header.vma_len,
+        }
+    }
 
-        let stat = match (vma.stat_off, vma.stat_len) {
-            (0, 0) => None,
+    fn past_end(offset: usize, header: &TaskDiagVma, remaining: usize) -> ParseError {
+        ParseError::VmaPastEnd {
+            offset,
+            vma_len: header.vma_len,
+            remaining,
+        }
+    }
+
+    fn decode(vma: TaskDiagVma, record: &'a [u8], offset: usize) -> Result<Vma<'a>, ParseError> {
+        let (stat, stat_range) = match (vma.stat_off, vma.stat_len) {
+            (0, 0) => (None, 0..0),
             (stat_off, stat_len) => {
-                let bytes =
-                    record_part(record, stat_off, stat_len).ok_or(ParseError::BadVmaStat {
+                let range = record_range(record.len(), stat_off, stat_len)
+                    .filter(|r| r.start.is_multiple_of(8))
+                    .ok_or(ParseError::BadVmaStat {
                         offset,
                         stat_off,
                         stat_len,
                     })?;
-                let stat_offset = offset.saturating_add(usize::from(stat_off));
-                Some(read_prefix(bytes, stat_offset, Payload::VmaStat)?)
+                let bytes = record.get(range.clone()).unwrap_or_default();
+                let stat_offset = offset.saturating_add(range.start);
+                let stat = read_prefix(bytes, stat_offset, Payload::VmaStat)?;
+                (Some(stat), range)
             }
         };
 
@@ -716,15 +998,37 @@ impl<'a> VmaIter<'a> {
                     name_off,
                     name_len,
                 };
-                let bytes = record_part(record, name_off, name_len).ok_or(bad)?;
+                let range = record_range(record.len(), name_off, name_len)
+                    .filter(|r| r.end <= stat_range.start || r.start >= stat_range.end)
+                    .ok_or(bad)?;
+                let bytes = record.get(range).unwrap_or_default();
                 match bytes.split_last() {
-                    Some((0, name)) => Some(name),
+                    Some((0, name)) if !name.contains(&0) => Some(name),
                     _ => return Err(bad),
                 }
             }
         };
 
-        Ok((Vma { vma, stat, name }, vma_len))
+        Ok(Vma { vma, stat, name })
+    }
+}
+
+impl<'a> VmaIter<'a> {
+    /// An iterator over the records in `buf`, the payload of a
+    /// [`TASK_DIAG_VMA`] attribute.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self::with_base(buf, 0)
+    }
+
+    fn with_base(buf: &'a [u8], base: usize) -> Self {
+        Self {
+            walker: Walker::new(buf, base),
+        }
+    }
+
+    /// The bytes of the records.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.walker.buf
     }
 }
 
@@ -732,13 +1036,7 @@ impl<'a> Iterator for VmaIter<'a> {
     type Item = Result<Vma<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // After an error, or a step that overflows, `next` stays `None`:
-        // the iterator is fused.
-        let at = self.next.take().filter(|&at| at < self.buf.len())?;
-        Some(self.parse(at).map(|(record, step)| {
-            self.next = at.checked_add(step);
-            record
-        }))
+        self.walker.step()
     }
 }
 

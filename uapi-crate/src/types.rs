@@ -28,11 +28,14 @@ pub enum Group {
     Statm = abi::TASK_DIAG_STATM,
     /// `TASK_DIAG_CMDLINE`: the command line, as `/proc/PID/cmdline`.
     Cmdline = abi::TASK_DIAG_CMDLINE,
+    /// `TASK_DIAG_NAME`: the name of field 2 of `/proc/PID/stat`, at most
+    /// [`abi::TASK_DIAG_NAME_LEN`] bytes with its NUL.
+    Name = abi::TASK_DIAG_NAME,
 }
 
 impl Group {
     /// Every group, in the order in which attributes are sent.
-    pub const ALL: [Group; 7] = [
+    pub const ALL: [Group; 8] = [
         Group::Base,
         Group::Cred,
         Group::Vma,
@@ -40,6 +43,7 @@ impl Group {
         Group::Stat,
         Group::Statm,
         Group::Cmdline,
+        Group::Name,
     ];
 
     /// The group's number: its attribute type and flag bit number.
@@ -62,6 +66,7 @@ impl Group {
             Group::Stat => "STAT",
             Group::Statm => "STATM",
             Group::Cmdline => "CMDLINE",
+            Group::Name => "NAME",
         }
     }
 }
@@ -90,6 +95,7 @@ impl TryFrom<u16> for Group {
             abi::TASK_DIAG_STAT => Ok(Group::Stat),
             abi::TASK_DIAG_STATM => Ok(Group::Statm),
             abi::TASK_DIAG_CMDLINE => Ok(Group::Cmdline),
+            abi::TASK_DIAG_NAME => Ok(Group::Name),
             other => Err(UnknownGroup(other)),
         }
     }
@@ -107,6 +113,12 @@ impl From<Group> for u16 {
 /// Only known bits can be set: [`from_bits`](Self::from_bits) refuses the
 /// others, as the kernel does.
 ///
+/// [`VMA_STAT`](Self::VMA_STAT) only adds statistics to the records of
+/// [`VMA`](Self::VMA) and has no attribute of its own: alone, it asks for
+/// nothing. The set allows it (it is a valid `show_flags` value);
+/// [`check`](Self::check) and [`Request::check`](crate::Request::check)
+/// refuse it.
+///
 /// ```
 /// use task_diag_uapi::{Group, ShowFlags};
 ///
@@ -114,7 +126,10 @@ impl From<Group> for u16 {
 /// assert_eq!(flags.bits(), 0x41);
 /// assert!(flags.contains(ShowFlags::BASE));
 /// assert!(!flags.contains(ShowFlags::all()));
-/// assert_eq!(ShowFlags::from_bits(1 << 7), None);
+/// assert_eq!(ShowFlags::from_bits(1 << 8), None);
+/// assert_eq!(ShowFlags::NAME.bits(), 1 << 7);
+/// assert!(ShowFlags::VMA_STAT.check().is_err());
+/// assert!((ShowFlags::VMA | ShowFlags::VMA_STAT).check().is_ok());
 /// assert!(flags.groups().eq([Group::Base, Group::Cmdline]));
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -136,6 +151,8 @@ impl ShowFlags {
     pub const STATM: Self = Self(abi::TASK_DIAG_SHOW_STATM);
     /// `TASK_DIAG_SHOW_CMDLINE`.
     pub const CMDLINE: Self = Self(abi::TASK_DIAG_SHOW_CMDLINE);
+    /// `TASK_DIAG_SHOW_NAME`.
+    pub const NAME: Self = Self(abi::TASK_DIAG_SHOW_NAME);
 
     const ALL_BITS: u64 = abi::TASK_DIAG_SHOW_BASE
         | abi::TASK_DIAG_SHOW_CRED
@@ -143,7 +160,8 @@ impl ShowFlags {
         | abi::TASK_DIAG_SHOW_VMA_STAT
         | abi::TASK_DIAG_SHOW_STAT
         | abi::TASK_DIAG_SHOW_STATM
-        | abi::TASK_DIAG_SHOW_CMDLINE;
+        | abi::TASK_DIAG_SHOW_CMDLINE
+        | abi::TASK_DIAG_SHOW_NAME;
 
     /// No group.
     pub const fn empty() -> Self {
@@ -192,6 +210,17 @@ impl ShowFlags {
     /// The groups in both `self` and `other`.
     pub const fn intersection(self, other: Self) -> Self {
         Self(self.0 & other.0)
+    }
+
+    /// `self`, unless it has [`VMA_STAT`](Self::VMA_STAT) without
+    /// [`VMA`](Self::VMA), which asks for statistics of records that are
+    /// not requested.
+    pub const fn check(self) -> Result<Self, VmaStatWithoutVma> {
+        if self.contains(Self::VMA_STAT) && !self.contains(Self::VMA) {
+            Err(VmaStatWithoutVma)
+        } else {
+            Ok(self)
+        }
     }
 
     /// The groups of the set, in attribute order.
@@ -253,6 +282,19 @@ impl fmt::Debug for ShowFlags {
         f.write_str(")")
     }
 }
+
+/// The error of [`ShowFlags::check`]: [`ShowFlags::VMA_STAT`] without
+/// [`ShowFlags::VMA`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VmaStatWithoutVma;
+
+impl fmt::Display for VmaStatWithoutVma {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TASK_DIAG_SHOW_VMA_STAT without TASK_DIAG_SHOW_VMA asks for nothing")
+    }
+}
+
+impl core::error::Error for VmaStatWithoutVma {}
 
 /// Which tasks a request describes ([`abi::TaskDiagPid::dump_strategy`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@ use task_diag_uapi::abi::*;
 use task_diag_uapi::request::BufferTooSmall;
 use task_diag_uapi::{
     DumpStrategy, Group, Request, ShowFlags, TaskState, UnknownDumpStrategy, UnknownGroup,
-    UnknownTaskState, REQUEST_LEN,
+    UnknownTaskState, VmaStatWithoutVma, REQUEST_LEN,
 };
 use zerocopy::FromBytes;
 
@@ -19,7 +19,9 @@ fn show_flags_bits() {
     assert_eq!(ShowFlags::STAT.bits(), 16);
     assert_eq!(ShowFlags::STATM.bits(), 32);
     assert_eq!(ShowFlags::CMDLINE.bits(), 64);
-    assert_eq!(ShowFlags::all().bits(), 0x7f);
+    assert_eq!(ShowFlags::NAME.bits(), 128);
+    assert_eq!(ShowFlags::NAME.bits(), TASK_DIAG_SHOW_NAME);
+    assert_eq!(ShowFlags::all().bits(), 0xff);
     assert_eq!(ShowFlags::empty().bits(), 0);
     assert!(ShowFlags::empty().is_empty());
     assert_eq!(ShowFlags::default(), ShowFlags::empty());
@@ -27,10 +29,10 @@ fn show_flags_bits() {
 
 #[test]
 fn show_flags_from_bits_rejects_unknown_bits() {
-    for bits in 0..=0x7f {
+    for bits in 0..=0xff {
         assert_eq!(ShowFlags::from_bits(bits).map(ShowFlags::bits), Some(bits));
     }
-    for bit in 7..64 {
+    for bit in 8..64 {
         assert_eq!(ShowFlags::from_bits(1 << bit), None, "bit {bit}");
         assert_eq!(ShowFlags::from_bits(1 << bit | 1), None, "bit {bit}");
     }
@@ -64,9 +66,13 @@ fn groups() {
         assert_eq!(Group::try_from(n), Ok(g));
         assert_eq!(ShowFlags::from(g).bits(), 1 << i);
     }
+    assert_eq!(Group::ALL.len(), usize::from(TASK_DIAG_ATTR_MAX) + 1);
+    assert_eq!(Group::try_from(TASK_DIAG_NAME), Ok(Group::Name));
+    assert_eq!(Group::Name.show_flag(), ShowFlags::NAME);
+    assert_eq!(Group::Name.name(), "NAME");
     assert_eq!(
         Group::try_from(TASK_DIAG_ATTR_MAX + 1),
-        Err(UnknownGroup(7))
+        Err(UnknownGroup(8))
     );
     assert_eq!(Group::try_from(u16::MAX), Err(UnknownGroup(u16::MAX)));
     assert_eq!(Group::VmaStat.name(), "VMA_STAT");
@@ -204,7 +210,10 @@ fn request_bytes() {
         .show(ShowFlags::all())
         .pid(1)
         .seq(1);
-    assert_eq!(req.to_bytes().to_vec(), expected_request(40, 1, 0x7f, 4, 1));
+    assert_eq!(req.to_bytes().to_vec(), expected_request(40, 1, 0xff, 4, 1));
+
+    let req = Request::new(DumpStrategy::One).show(ShowFlags::NAME).pid(9);
+    assert_eq!(req.to_bytes().to_vec(), expected_request(40, 0, 0x80, 1, 9));
 }
 
 #[test]
@@ -234,4 +243,34 @@ fn request_write_to() {
         "a task_diag request needs 40 bytes, the buffer has 39"
     );
     assert!(req.write_to(&mut []).is_err());
+}
+
+#[test]
+fn vma_stat_without_vma_is_refused_by_check() {
+    assert_eq!(
+        ShowFlags::VMA_STAT.check(),
+        Err(VmaStatWithoutVma),
+        "VMA_STAT alone"
+    );
+    assert_eq!(
+        (ShowFlags::BASE | ShowFlags::VMA_STAT).check(),
+        Err(VmaStatWithoutVma)
+    );
+    let ok = ShowFlags::VMA | ShowFlags::VMA_STAT;
+    assert_eq!(ok.check(), Ok(ok));
+    assert_eq!(ShowFlags::empty().check(), Ok(ShowFlags::empty()));
+    assert_eq!(ShowFlags::all().check(), Ok(ShowFlags::all()));
+    for bits in 0..=0xffu64 {
+        let flags = ShowFlags::from_bits(bits).unwrap();
+        let bad = bits & TASK_DIAG_SHOW_VMA_STAT != 0 && bits & TASK_DIAG_SHOW_VMA == 0;
+        assert_eq!(flags.check().is_err(), bad, "{bits:#x}");
+    }
+    assert!(VmaStatWithoutVma.to_string().contains("VMA_STAT"));
+
+    let req = Request::new(DumpStrategy::All).show(ShowFlags::VMA_STAT);
+    assert_eq!(req.check(), Err(VmaStatWithoutVma));
+    // The bytes are still available: the value is a valid show_flags.
+    assert_eq!(req.to_bytes().to_vec(), expected_request(40, 0, 8, 0, 0));
+    let req = req.show(ShowFlags::VMA);
+    assert_eq!(req.check(), Ok(()));
 }

@@ -66,6 +66,7 @@ fn structs() -> Vec<StructLayout> {
         }),
         layout!("task_diag_stat" => TaskDiagStat {
             minflt, cminflt, majflt, cmajflt, utime, stime, cutime, cstime, threads, reserved,
+            start_time, tty_nr, tpgid, nice, priority, rt_priority, policy, processor, flags,
         }),
         layout!("task_diag_statm" => TaskDiagStatm {
             anon, file, shmem, hiwater_vm, hiwater_rss, text, lib, swap, ptes,
@@ -74,12 +75,27 @@ fn structs() -> Vec<StructLayout> {
     ]
 }
 
+/// The Rust-only structures that are a prefix of a C structure: the C
+/// structure's tag, the C macro giving the prefix's length, and the
+/// prefix's layout (its `c_name` unused). Each field must have the offset
+/// and size of the C field of the same name, and the fields must tile the
+/// prefix, of the macro's length.
+fn prefixes() -> Vec<(&'static str, &'static str, StructLayout)> {
+    vec![(
+        "task_diag_stat",
+        "TASK_DIAG_STAT_SIZE_VER0",
+        layout!("task_diag_stat" => TaskDiagStatVer0 {
+            minflt, cminflt, majflt, cmajflt, utime, stime, cutime, cstime, threads, reserved,
+        }),
+    )]
+}
+
 /// Every structure written as a literal naming every field: a field added to
 /// or missing from the Rust side fails to compile here.
 #[test]
 fn literals_name_every_field() {
     let caps = TaskDiagCaps { cap: [1, 2] };
-    let sizes: [usize; 11] = [
+    let sizes: [usize; 12] = [
         size_of_val(&NlMsgHdr {
             nlmsg_len: 0,
             nlmsg_type: 0,
@@ -167,6 +183,27 @@ fn literals_name_every_field() {
             cstime: 0,
             threads: 0,
             reserved: 0,
+            start_time: 0,
+            tty_nr: 0,
+            tpgid: 0,
+            nice: 0,
+            priority: 0,
+            rt_priority: 0,
+            policy: 0,
+            processor: 0,
+            flags: 0,
+        }),
+        size_of_val(&TaskDiagStatVer0 {
+            minflt: 0,
+            cminflt: 0,
+            majflt: 0,
+            cmajflt: 0,
+            utime: 0,
+            stime: 0,
+            cutime: 0,
+            cstime: 0,
+            threads: 0,
+            reserved: 0,
         }),
         size_of_val(&TaskDiagStatm {
             anon: 0,
@@ -186,7 +223,7 @@ fn literals_name_every_field() {
             pinned_vm: 0,
         }),
     ];
-    assert_eq!(sizes, [16, 4, 24, 12, 44, 8, 64, 64, 80, 72, 120]);
+    assert_eq!(sizes, [16, 4, 24, 12, 44, 8, 64, 64, 80, 112, 72, 120]);
 }
 
 macro_rules! consts {
@@ -214,6 +251,7 @@ fn constants() -> Vec<(&'static str, u64)> {
         TASK_DIAG_STAT,
         TASK_DIAG_STATM,
         TASK_DIAG_CMDLINE,
+        TASK_DIAG_NAME,
         TASK_DIAG_ATTR_MAX,
         TASK_DIAG_SHOW_BASE,
         TASK_DIAG_SHOW_CRED,
@@ -222,6 +260,9 @@ fn constants() -> Vec<(&'static str, u64)> {
         TASK_DIAG_SHOW_STAT,
         TASK_DIAG_SHOW_STATM,
         TASK_DIAG_SHOW_CMDLINE,
+        TASK_DIAG_SHOW_NAME,
+        TASK_DIAG_NAME_LEN,
+        TASK_DIAG_STAT_SIZE_VER0,
         TASK_DIAG_DUMP_ALL,
         TASK_DIAG_DUMP_ONE,
         TASK_DIAG_DUMP_ALL_THREAD,
@@ -350,6 +391,13 @@ fn c_program() -> String {
             .unwrap();
         }
     }
+    for (c_name, size_macro, _) in prefixes() {
+        writeln!(
+            c,
+            "\tprintf(\"prefix {c_name} %lu\\n\", (unsigned long)({size_macro}));"
+        )
+        .unwrap();
+    }
     for (name, _) in constants() {
         writeln!(
             c,
@@ -367,6 +415,8 @@ struct CLayout {
     structs: BTreeMap<String, (usize, usize)>,
     fields: BTreeMap<String, (usize, usize)>,
     consts: BTreeMap<String, u64>,
+    /// The length of each prefix, by C structure.
+    prefixes: BTreeMap<String, usize>,
 }
 
 fn parse(output: &str) -> CLayout {
@@ -385,6 +435,9 @@ fn parse(output: &str) -> CLayout {
                     name.to_string(),
                     (offset.parse().unwrap(), size.parse().unwrap()),
                 );
+            }
+            ["prefix", name, size] => {
+                c.prefixes.insert(name.to_string(), size.parse().unwrap());
             }
             ["const", name, value] => {
                 c.consts.insert(name.to_string(), value.parse().unwrap());
@@ -417,6 +470,33 @@ fn compare(c: &CLayout, native: bool) -> usize {
             checks += 1;
         }
         assert_eq!(end, s.size, "struct {} has trailing padding", s.c_name);
+    }
+    for (c_name, size_macro, p) in prefixes() {
+        let prefix_len = c.prefixes[c_name];
+        assert_eq!(prefix_len, p.size, "{size_macro} against the Rust prefix");
+        let (c_size, _) = c.structs[c_name];
+        assert!(prefix_len < c_size, "{size_macro} is not a proper prefix");
+        if native {
+            let (_, c_align) = c.structs[c_name];
+            assert_eq!(p.align, c_align, "alignment of the prefix of {c_name}");
+        }
+        let mut end = 0;
+        for &(field, offset, fsize) in &p.fields {
+            let key = format!("{c_name}.{field}");
+            assert_eq!(
+                c.fields[&key],
+                (offset, fsize),
+                "offset and size of {key} in the prefix"
+            );
+            assert_eq!(offset, end, "{key} does not follow the previous field");
+            end = offset + fsize;
+            checks += 1;
+        }
+        assert_eq!(
+            end, prefix_len,
+            "the prefix of {c_name} has trailing padding"
+        );
+        checks += 2;
     }
     for (name, value) in constants() {
         assert_eq!(c.consts[name], value, "{name}");

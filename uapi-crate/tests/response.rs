@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{attr, done, error, message, task, vma_record};
+use common::{attr, done, encode, error, message, task, vma_record};
 use task_diag_uapi::abi::*;
 use task_diag_uapi::response::{
-    Attr, Attrs, MessageKind, Messages, ParseError, Payload, Vma, VmaIter,
+    Attr, Attrs, MessageKind, Messages, ParseError, Payload, Stat, Vma, VmaIter,
 };
 use zerocopy::IntoBytes;
 
@@ -64,6 +64,15 @@ fn stat() -> TaskDiagStat {
         cstime: 8,
         threads: 9,
         reserved: 0,
+        start_time: 10,
+        tty_nr: 11,
+        tpgid: -1,
+        nice: -20,
+        priority: 13,
+        rt_priority: 14,
+        policy: 15,
+        processor: 16,
+        flags: 17,
     }
 }
 
@@ -116,30 +125,30 @@ fn empty_buffers_yield_nothing() {
 #[test]
 fn a_full_dump() {
     let s = vma_stat();
-    let mut vmas = vma_record(vma(0x1000), Some(&s), Some(b"/usr/bin/cat"));
-    vmas.extend(vma_record(vma(0x2000), None, None));
-    vmas.extend(vma_record(vma(0x3000), None, Some(b"[stack]")));
-    vmas.extend(vma_record(vma(0x4000), Some(&s), None));
-
-    let mut buf = task(
-        9,
-        msg(1, 0),
-        &[
-            attr(TASK_DIAG_BASE, base(1, b"init").as_bytes()),
-            attr(TASK_DIAG_CRED, creds().as_bytes()),
-            attr(TASK_DIAG_VMA, &vmas),
-            attr(TASK_DIAG_STAT, stat().as_bytes()),
-            attr(TASK_DIAG_STATM, statm().as_bytes()),
-            attr(TASK_DIAG_CMDLINE, b"/sbin/init\0splash\0"),
-        ],
-    );
-    let second_at = buf.len();
-    buf.extend(task(
-        9,
-        msg(2, 0),
-        &[attr(TASK_DIAG_BASE, base(2, b"kthreadd").as_bytes())],
-    ));
-    buf.extend(done(9));
+    let mut vmas_at = 0;
+    let buf = encode(|e| {
+        let mut t = e.task(9, msg(1, 0))?;
+        t.base(&base(1, b"init"))?;
+        t.creds(&creds())?;
+        let mut v = t.vma()?;
+        v.record(&vma(0x1000), Some(&s), Some(b"/usr/bin/cat"))?;
+        v.record(&vma(0x2000), None, None)?;
+        v.record(&vma(0x3000), None, Some(b"[stack]"))?;
+        v.record(&vma(0x4000), Some(&s), None)?;
+        assert_eq!(v.records(), 4);
+        assert_eq!(v.finish(), 4 + 160 + 64 + 72 + 144);
+        t.stat(&stat())?;
+        t.statm(&statm())?;
+        t.cmdline(b"/sbin/init\0splash\0")?;
+        t.name(b"systemd")?;
+        vmas_at = 16 + 12 + 48 + 68 + 4;
+        t.finish();
+        let mut t = e.task(9, msg(2, 0))?;
+        t.base(&base(2, b"kthreadd"))?;
+        t.finish();
+        e.done(9).map(drop)
+    });
+    let second_at = 16 + 12 + 48 + 68 + (4 + 440) + 116 + 124 + 24 + 12;
 
     let messages = all(Messages::new(&buf));
     assert_eq!(messages.len(), 3);
@@ -147,40 +156,64 @@ fn a_full_dump() {
     for m in &messages {
         assert_eq!(m.header().nlmsg_seq, 9);
         assert_eq!(m.header().nlmsg_flags, NLM_F_MULTI);
+        assert_eq!(m.header().nlmsg_pid, 0);
         assert_eq!(m.payload().len() + 16, m.header().nlmsg_len as usize);
     }
     assert_eq!(messages[0].offset(), 0);
     assert_eq!(messages[1].offset(), second_at);
+    assert_eq!(buf.len(), second_at + 16 + 12 + 48 + 20);
 
     let t = messages[0].task().unwrap();
     assert_eq!((t.pid(), t.tgid(), t.is_continued()), (1, 1, false));
     assert_eq!(t.msg(), msg(1, 0));
     let attrs: Vec<_> = all(t.attrs()).into_iter().map(Result::unwrap).collect();
     let types: Vec<u16> = attrs.iter().map(Attr::ty).collect();
-    assert_eq!(types, [0, 1, 2, 4, 5, 6]);
+    assert_eq!(types, [0, 1, 2, 4, 5, 6, 7]);
     assert_eq!(attrs[0], Attr::Base(base(1, b"init")));
     assert_eq!(attrs[1], Attr::Creds(creds()));
-    assert_eq!(attrs[3], Attr::Stat(stat()));
+    assert_eq!(attrs[3], Attr::Stat(Stat::from(stat())));
     assert_eq!(attrs[4], Attr::Statm(statm()));
     assert_eq!(attrs[5], Attr::Cmdline(b"/sbin/init\0splash\0"));
+    assert_eq!(attrs[6], Attr::Name(b"systemd"));
     let Attr::Vma(records) = &attrs[2] else {
         panic!("not a VMA attribute: {:?}", attrs[2]);
     };
-    assert_eq!(records.bytes(), &vmas[..]);
+    assert_eq!(records.bytes(), &buf[vmas_at..vmas_at + 440]);
     let records: Vec<Vma> = all(records.clone())
         .into_iter()
         .map(Result::unwrap)
         .collect();
     assert_eq!(records.len(), 4);
     assert_eq!(records[0].vma.start, 0x1000);
+    assert_eq!(records[0].vma.vma_len, 160);
+    assert_eq!((records[0].vma.stat_off, records[0].vma.stat_len), (64, 80));
+    assert_eq!(
+        (records[0].vma.name_off, records[0].vma.name_len),
+        (144, 13)
+    );
     assert_eq!(records[0].stat, Some(s));
     assert_eq!(records[0].name, Some(&b"/usr/bin/cat"[..]));
     assert_eq!(records[1].stat, None);
     assert_eq!(records[1].name, None);
+    assert_eq!(records[1].vma.vma_len, 64);
     assert_eq!(records[2].name, Some(&b"[stack]"[..]));
     assert_eq!(records[3].stat, Some(s));
     assert_eq!(records[3].name, None);
     assert!(records.iter().all(|r| r.vma.has_flag(TASK_DIAG_VMA_F_READ)));
+
+    // The typed accessors find the same.
+    assert_eq!(t.base(), Ok(Some(base(1, b"init"))));
+    assert_eq!(t.creds(), Ok(Some(creds())));
+    let st = t.stat().unwrap().unwrap();
+    assert_eq!(st.full(), Some(stat()));
+    assert_eq!(st.ver0(), stat().ver0());
+    assert!(st.has_appended());
+    assert_eq!(t.statm(), Ok(Some(statm())));
+    assert_eq!(t.cmdline(), Ok(Some(&b"/sbin/init\0splash\0"[..])));
+    assert_eq!(t.name(), Ok(Some(&b"systemd"[..])));
+    let from_accessor: Vec<Vma> = t.vmas().unwrap().unwrap().map(Result::unwrap).collect();
+    assert_eq!(from_accessor, records);
+    assert_eq!(t.find(99), Ok(None));
 
     let t2 = messages[1].task().unwrap();
     let b = match all(t2.attrs()).remove(0).unwrap() {
@@ -188,6 +221,16 @@ fn a_full_dump() {
         other => panic!("{other:?}"),
     };
     assert_eq!(b.comm_bytes(), b"kthreadd");
+    for absent in [
+        t2.creds().map(|c| c.is_some()),
+        t2.stat().map(|s| s.is_some()),
+    ] {
+        assert_eq!(absent, Ok(false));
+    }
+    assert_eq!(t2.vmas().map(|v| v.is_some()), Ok(false));
+    assert_eq!(t2.cmdline(), Ok(None));
+    assert_eq!(t2.name(), Ok(None));
+    assert_eq!(t2.statm(), Ok(None));
 
     assert!(messages[2].is_done());
     assert_eq!(messages[2].kind(), &MessageKind::Done(0));
@@ -294,7 +337,10 @@ fn longer_payloads_are_read_by_prefix() {
         .into_iter()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(attrs, [Attr::Base(base(3, b"new")), Attr::Stat(stat())]);
+    assert_eq!(
+        attrs,
+        [Attr::Base(base(3, b"new")), Attr::Stat(Stat::from(stat()))]
+    );
     assert_eq!(m[1].kind(), &MessageKind::Done(0));
 
     // A VMA record with a bigger fixed part and a bigger stat.
