@@ -528,6 +528,9 @@ impl VmaWriter<'_, '_> {
         name: Option<&[u8]>,
     ) -> Result<usize, EmitError> {
         let n = vma_record_len(stat.is_some(), name.map(<[u8]>::len));
+        if u16::try_from(n).is_err() {
+            return Err(EmitError::VmaTooLong { len: n });
+        }
         let end = self.enc.len.saturating_add(n);
         let attr_len = end - self.attr_start;
         let nla_len =

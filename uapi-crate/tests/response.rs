@@ -828,3 +828,292 @@ fn errors_display() {
     let boxed: Box<dyn std::error::Error> = Box::new(errors[0]);
     assert!(!boxed.to_string().is_empty());
 }
+
+// ---------------------------------------------------------------------------
+// The groups added after the published series: STAT's appended fields and
+// NAME.
+
+/// The attributes of a task message holding one attribute `ty` with
+/// `payload`, and where that payload starts.
+fn one_attr(ty: u16, payload: &[u8]) -> (Vec<Result<Attr<'static>, ParseError>>, usize) {
+    let (buf, at) = with_attrs(&attr(ty, payload));
+    let buf: &'static [u8] = Box::leak(buf.into_boxed_slice());
+    let m: Vec<_> = all(Messages::new(buf))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    (all(m[1].task().unwrap().attrs()), at + 4)
+}
+
+#[test]
+fn stat_of_an_old_kernel_is_its_prefix() {
+    let full = stat();
+    let ver0 = full.ver0();
+    assert_eq!(
+        ver0.as_bytes(),
+        &full.as_bytes()[..TASK_DIAG_STAT_SIZE_VER0]
+    );
+    let (attrs, _) = one_attr(TASK_DIAG_STAT, ver0.as_bytes());
+    let Ok(Attr::Stat(s)) = &attrs[0] else {
+        panic!("{attrs:?}");
+    };
+    assert_eq!(s.ver0(), ver0);
+    assert_eq!(s.ver0().threads, 9);
+    assert_eq!(s.full(), None);
+    assert!(!s.has_appended());
+    assert_eq!(*s, Stat::from(ver0));
+
+    // Through the builder, and the accessor.
+    let buf = encode(|e| e.task(0, msg(4, 0))?.stat_ver0(&ver0));
+    let m = Messages::new(&buf).next().unwrap().unwrap();
+    assert_eq!(m.header().nlmsg_len, 16 + 12 + 4 + 72);
+    assert_eq!(m.task().unwrap().stat(), Ok(Some(Stat::from(ver0))));
+}
+
+#[test]
+fn stat_of_this_kernel_has_the_appended_fields() {
+    let full = stat();
+    let (attrs, _) = one_attr(TASK_DIAG_STAT, full.as_bytes());
+    let Ok(Attr::Stat(s)) = &attrs[0] else {
+        panic!("{attrs:?}");
+    };
+    let got = s.full().unwrap();
+    assert_eq!(got, full);
+    assert_eq!(
+        (
+            got.start_time,
+            got.tty_nr,
+            got.tpgid,
+            got.nice,
+            got.priority
+        ),
+        (10, 11, -1, -20, 13)
+    );
+    assert_eq!(
+        (got.rt_priority, got.policy, got.processor, got.flags),
+        (14, 15, 16, 17)
+    );
+    assert_eq!(s.ver0(), full.ver0());
+    assert!(s.has_appended());
+
+    // A newer kernel's longer structure: the known prefix.
+    let mut longer = full.as_bytes().to_vec();
+    longer.extend_from_slice(&[0xee; 12]);
+    let (attrs, _) = one_attr(TASK_DIAG_STAT, &longer);
+    assert_eq!(attrs, [Ok(Attr::Stat(Stat::from(full)))]);
+}
+
+#[test]
+fn stat_between_the_two_sizes_is_an_error() {
+    for len in [0, 8, 71] {
+        let (attrs, at) = one_attr(TASK_DIAG_STAT, &vec![0; len]);
+        assert_eq!(
+            attrs,
+            [Err(ParseError::ShortPayload {
+                offset: at,
+                payload: Payload::Stat,
+                len,
+                needed: 72
+            })]
+        );
+    }
+    for len in [73, 80, 104, 111] {
+        let (attrs, at) = one_attr(TASK_DIAG_STAT, &vec![0; len]);
+        assert_eq!(
+            attrs,
+            [Err(ParseError::ShortPayload {
+                offset: at,
+                payload: Payload::Stat,
+                len,
+                needed: 112
+            })],
+            "{len}"
+        );
+    }
+}
+
+#[test]
+fn names() {
+    let max = [b'k'; TASK_DIAG_NAME_LEN - 1];
+    let mut padded = b"sh".to_vec();
+    padded.resize(TASK_DIAG_NAME_LEN, 0); // NUL-padded to the most
+    let cases: [(&[u8], &[u8]); 5] = [
+        (
+            b"kworker/u8:1-events_unbound\0",
+            b"kworker/u8:1-events_unbound",
+        ),
+        (b"\0", b""),
+        (b"sh\0\0\0\0", b"sh"), // NUL-padded
+        (&padded, b"sh"),
+        (&[&max[..], b"\0"].concat(), &max),
+    ];
+    for (payload, name) in cases {
+        let (attrs, _) = one_attr(TASK_DIAG_NAME, payload);
+        assert_eq!(attrs, [Ok(Attr::Name(name))], "{payload:?}");
+        assert_eq!(attrs[0].as_ref().unwrap().ty(), TASK_DIAG_NAME);
+    }
+}
+
+#[test]
+fn bad_names() {
+    let long = [[b'k'; TASK_DIAG_NAME_LEN].as_slice(), b"\0"].concat();
+    let cases: [&[u8]; 6] = [
+        b"",       // no NUL
+        b"init",   // no NUL
+        b"a\0b\0", // bytes after the NUL
+        &long,     // 65 bytes
+        &[0; TASK_DIAG_NAME_LEN + 1],
+        &[b'x'; TASK_DIAG_NAME_LEN], // 64 bytes, no NUL
+    ];
+    for payload in cases {
+        let (attrs, at) = one_attr(TASK_DIAG_NAME, payload);
+        assert_eq!(
+            attrs,
+            [Err(ParseError::BadName {
+                offset: at,
+                len: payload.len()
+            })],
+            "{payload:?}"
+        );
+    }
+    assert_eq!(
+        ParseError::BadName { offset: 1, len: 2 }.to_string(),
+        "name at 1: 2 bytes, not a NUL-terminated name of at most 64 bytes"
+    );
+}
+
+#[test]
+fn accessors_report_the_errors_before_their_group() {
+    // BASE, a bad STAT, NAME: BASE is found, NAME and STAT are errors.
+    let mut attrs = attr(TASK_DIAG_BASE, base(1, b"a").as_bytes());
+    attrs.extend(attr(TASK_DIAG_STAT, &[0; 80]));
+    attrs.extend(attr(TASK_DIAG_NAME, b"a\0"));
+    let (buf, at) = with_attrs(&attrs);
+    let m: Vec<_> = all(Messages::new(&buf))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let t = m[1].task().unwrap();
+    assert_eq!(t.base(), Ok(Some(base(1, b"a"))));
+    let err = ParseError::ShortPayload {
+        offset: at + 48 + 4,
+        payload: Payload::Stat,
+        len: 80,
+        needed: 112,
+    };
+    assert_eq!(t.stat(), Err(err));
+    assert_eq!(t.name(), Err(err));
+    assert_eq!(t.find(TASK_DIAG_NAME), Err(err));
+    assert_eq!(t.creds(), Err(err), "absent, but after the error");
+}
+
+#[test]
+fn split_cmdline_and_vma_over_three_messages() {
+    // A task whose CMDLINE and VMA did not fit in one message.
+    let cmdline = b"/usr/bin/python3\0-m\0http.server\0";
+    let buf = encode(|e| {
+        let mut t = e.task(5, msg(7, TASK_DIAG_FLAG_CONT))?;
+        t.base(&base(7, b"python3"))?;
+        let mut v = t.vma()?;
+        v.record(&vma(0x1000), None, Some(b"/usr/bin/python3"))?;
+        v.finish();
+        t.finish();
+        let mut t = e.task(5, msg(7, 0))?;
+        t.set_continued(true);
+        let mut v = t.vma()?;
+        v.record(&vma(0x2000), None, None)?;
+        v.finish();
+        t.cmdline(&cmdline[..10])?;
+        t.finish();
+        let mut t = e.task(5, msg(7, TASK_DIAG_FLAG_CONT))?;
+        t.set_continued(false);
+        t.cmdline(&cmdline[10..])?;
+        t.name(b"python3")?;
+        t.finish();
+        e.done(5).map(drop)
+    });
+    let m: Vec<_> = all(Messages::new(&buf))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(m.len(), 4);
+    let tasks: Vec<_> = m[..3].iter().map(|m| m.task().unwrap()).collect();
+    let conts: Vec<bool> = tasks.iter().map(|t| t.is_continued()).collect();
+    assert_eq!(conts, [true, true, false]);
+    assert!(tasks.iter().all(|t| t.pid() == 7));
+    let joined: Vec<u8> = tasks
+        .iter()
+        .filter_map(|t| t.cmdline().unwrap())
+        .flatten()
+        .copied()
+        .collect();
+    assert_eq!(joined, cmdline);
+    let starts: Vec<u64> = tasks
+        .iter()
+        .filter_map(|t| t.vmas().unwrap())
+        .flat_map(|v| all(v).into_iter().map(|r| r.unwrap().vma.start))
+        .collect();
+    assert_eq!(starts, [0x1000, 0x2000]);
+    assert_eq!(tasks[2].name(), Ok(Some(&b"python3"[..])));
+    assert_eq!(tasks[0].name(), Ok(None));
+}
+
+#[test]
+fn vma_stat_and_name_checks() {
+    // The statistics at an offset that is not a multiple of 8.
+    let mut rec = vma_record(vma(0), Some(&vma_stat()), None);
+    rec.extend_from_slice(&[0; 8]);
+    rec[52..54].copy_from_slice(&152u16.to_ne_bytes());
+    rec[58..60].copy_from_slice(&68u16.to_ne_bytes());
+    let (err, at) = vma_error(&rec);
+    assert_eq!(
+        err,
+        ParseError::BadVmaStat {
+            offset: at,
+            stat_off: 68,
+            stat_len: 80
+        }
+    );
+    // At 72, inside the record, read.
+    rec[58..60].copy_from_slice(&72u16.to_ne_bytes());
+    let r = VmaIter::new(&rec).next().unwrap().unwrap();
+    assert!(r.stat.is_some());
+
+    // A name inside the statistics.
+    let mut rec = vma_record(vma(0), Some(&vma_stat()), Some(b"abc"));
+    let stat_name = [(64u16, 4u16), (140, 8), (100, 2)];
+    rec[64 + 36] = b'x';
+    rec[64 + 37] = 0;
+    for (name_off, name_len) in stat_name {
+        let mut r = rec.clone();
+        r[54..56].copy_from_slice(&name_off.to_ne_bytes());
+        r[56..58].copy_from_slice(&name_len.to_ne_bytes());
+        let (err, at) = vma_error(&r);
+        assert_eq!(
+            err,
+            ParseError::BadVmaName {
+                offset: at,
+                name_off,
+                name_len
+            },
+            "{name_off} {name_len}"
+        );
+    }
+    // Right after the statistics is fine (that is where the encoder puts
+    // it).
+    let r = VmaIter::new(&rec).next().unwrap().unwrap();
+    assert_eq!(r.name, Some(&b"abc"[..]));
+
+    // A NUL inside the name.
+    let mut rec = vma_record(vma(0), None, Some(b"abcd"));
+    rec[66] = 0;
+    let (err, at) = vma_error(&rec);
+    assert_eq!(
+        err,
+        ParseError::BadVmaName {
+            offset: at,
+            name_off: 64,
+            name_len: 5
+        }
+    );
+}
