@@ -19,6 +19,7 @@
 //! (`ENOENT` or `ESRCH`) is skipped; other errors are returned. Unlike the
 //! task_diag backend, this one allocates: a path and a buffer per file.
 
+pub mod maps;
 pub mod parse;
 
 use std::fs;
