@@ -34,11 +34,13 @@
 
 mod client;
 mod error;
+pub mod parts;
 pub mod procfs;
 pub mod stream;
 mod task;
 
 pub use client::{Backend, BackendChoice, Client, Options, TaskIter};
 pub use error::{Error, Operation, ProtocolError, Result};
+pub use parts::{show_name, supported_groups, Creds, Stat, Statm};
 pub use task::{Comm, Task};
 pub use task_diag_uapi::{DumpStrategy, ShowFlags, TaskState};

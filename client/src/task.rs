@@ -8,6 +8,8 @@ use std::fmt;
 use task_diag_uapi::abi::TaskDiagBase;
 use task_diag_uapi::TaskState;
 
+use crate::parts::{Creds, Stat, Statm};
+
 /// A task's command name: its bytes, NUL padded, up to [`Comm::CAPACITY`].
 ///
 /// `/proc/task_diag` sends the kernel's `comm`, at most 15 bytes. procfs
@@ -105,12 +107,12 @@ impl From<&[u8]> for Comm {
 /// stands for a task outside it (the parent of a namespace's init, for
 /// example).
 ///
-/// The record is non-exhaustive: later versions add the other groups as
-/// optional fields (`Option<Creds>` and so on), set only when requested,
-/// without breaking code that reads these fields. It is `Copy` today; a
-/// field that owns memory (a command line) would be added behind an
-/// accessor instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The other groups are optional parts, set only when requested (and
+/// sent): [`creds`](Self::creds), [`stat`](Self::stat),
+/// [`statm`](Self::statm), [`cmdline`](Self::cmdline) and
+/// [`name`](Self::name). The record is non-exhaustive, so that later
+/// groups can be added.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Task {
     /// The task's id (its thread id; the process id for a group leader).
@@ -129,6 +131,19 @@ pub struct Task {
     pub state: TaskState,
     /// Its command name.
     pub comm: Comm,
+    /// `TASK_DIAG_CRED`: its user and group ids and capabilities.
+    pub creds: Option<Creds>,
+    /// `TASK_DIAG_STAT`: its faults, times and scheduling.
+    pub stat: Option<Stat>,
+    /// `TASK_DIAG_STATM`: its memory sizes.
+    pub statm: Option<Statm>,
+    /// `TASK_DIAG_CMDLINE`: the bytes of `/proc/PID/cmdline` (arguments,
+    /// each NUL-terminated, unless the process rewrote them); empty for
+    /// kernel threads and zombies.
+    pub cmdline: Option<Vec<u8>>,
+    /// `TASK_DIAG_NAME`: the full name field 2 of `/proc/PID/stat` shows
+    /// (the comm, or a kernel thread's or workqueue worker's longer name).
+    pub name: Option<Comm>,
 }
 
 impl Task {
@@ -154,6 +169,11 @@ impl Task {
             pgid,
             state,
             comm,
+            creds: None,
+            stat: None,
+            statm: None,
+            cmdline: None,
+            name: None,
         }
     }
 
@@ -170,6 +190,11 @@ impl Task {
             pgid: base.pgid.cast_signed(),
             state,
             comm: Comm::new(base.comm_bytes()),
+            creds: None,
+            stat: None,
+            statm: None,
+            cmdline: None,
+            name: None,
         })
     }
 
@@ -181,6 +206,12 @@ impl Task {
     /// The command name as text, invalid UTF-8 replaced by U+FFFD.
     pub fn comm_str(&self) -> Cow<'_, str> {
         self.comm.to_str_lossy()
+    }
+
+    /// The fullest name known: the `TASK_DIAG_NAME` part when set, else the
+    /// BASE command name.
+    pub fn full_name(&self) -> &Comm {
+        self.name.as_ref().unwrap_or(&self.comm)
     }
 
     /// Whether the task leads its thread group (is a process).

@@ -15,6 +15,13 @@
 //! | [`DumpStrategy::Children`] | the union of `/proc/PID/task/*/children`, else the processes whose parent is PID's process |
 //! | [`DumpStrategy::One`] | `/proc/PID`, which exists for any thread id though only group leaders are listed |
 //!
+//! Each group comes from the files that hold it, and only the files the
+//! requested groups need are read: BASE from `stat` and `status`, CRED and
+//! STATM from `status`, STAT and NAME from `stat`, CMDLINE from `cmdline`.
+//! STAT holds a process's totals for a process (`/proc/PID/stat`) and a
+//! thread's own for a thread (`/proc/PID/task/TID/stat`), as task_diag
+//! sends them; VMA is not supported here.
+//!
 //! A task that ends between the listing and the reading of its files
 //! (`ENOENT` or `ESRCH`) is skipped; other errors are returned. Unlike the
 //! task_diag backend, this one allocates: a path and a buffer per file.
@@ -31,7 +38,32 @@ use task_diag_uapi::{DumpStrategy, ShowFlags};
 use crate::error::{Error, Operation, Result};
 use crate::task::{Comm, Task};
 
-use self::parse::{parse_children, parse_stat, parse_status, task_dir_pid};
+use crate::parts::{show_name, supported_groups};
+
+use self::parse::{
+    parse_children, parse_creds, parse_stat, parse_stat_part, parse_statm, parse_status,
+    task_dir_pid,
+};
+
+/// The contents of `path`; `None` if the task has gone.
+fn read_task_file(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(err) if vanished(&err) => Ok(None),
+        Err(source) => Err(Error::ProcfsRead {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The error of a file that did not parse.
+fn parse_error(path: &Path) -> impl FnOnce(parse::ParseError) -> Error + '_ {
+    move |source| Error::ProcfsParse {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// Whether `err` says that a task is gone: `ENOENT` or `ESRCH`.
 fn vanished(err: &io::Error) -> bool {
@@ -96,8 +128,8 @@ impl Procfs {
     /// [`DumpStrategy::One`], [`DumpStrategy::Children`] and
     /// [`DumpStrategy::Thread`]), to be read one by one by the iterator.
     ///
-    /// `show` may only hold [`ShowFlags::BASE`], the one group this backend
-    /// reports (BASE is always reported).
+    /// `show` may hold the groups of [`supported_groups`] (BASE is always
+    /// reported); others are refused with [`Error::UnsupportedGroups`].
     pub fn dump(
         &self,
         strategy: DumpStrategy,
@@ -109,7 +141,7 @@ impl Procfs {
             pid: pid.filter(|_| strategy.uses_pid()),
             show,
         };
-        let unsupported = ShowFlags::from_bits_truncate(show.bits() & !ShowFlags::BASE.bits());
+        let unsupported = ShowFlags::from_bits_truncate(show.bits() & !supported_groups().bits());
         if !unsupported.is_empty() {
             return Err(Error::UnsupportedGroups { op, unsupported });
         }
@@ -140,12 +172,13 @@ impl Procfs {
                     pid: target,
                     group: None,
                 };
-                let task = self.read(entry)?.ok_or(Error::NoSuchTask { op })?;
+                let task = self.read(entry, show)?.ok_or(Error::NoSuchTask { op })?;
                 return Ok(ProcfsDump {
                     procfs: self,
                     entries: Vec::new().into_iter(),
                     filter: Filter::All,
-                    first: Some(task),
+                    show,
+                    first: Some(Box::new(task)),
                 });
             }
             DumpStrategy::Thread => {
@@ -174,6 +207,7 @@ impl Procfs {
             procfs: self,
             entries: entries.into_iter(),
             filter,
+            show,
             first: None,
         })
     }
@@ -259,52 +293,58 @@ impl Procfs {
             .map_err(|source| Error::ProcfsParse { path, source })
     }
 
-    /// Reads the task of `entry`; `None` if it has gone.
-    fn read(&self, entry: Entry) -> Result<Option<Task>> {
+    /// Reads the task of `entry` with the groups of `show`; `None` if it
+    /// has gone.
+    fn read(&self, entry: Entry, show: ShowFlags) -> Result<Option<Task>> {
         let mut dir = self.root.clone();
         if let Some(group) = entry.group {
             dir.push(group.to_string());
             dir.push("task");
         }
         dir.push(entry.pid.to_string());
-        self.read_dir(&dir)
+        let Some(mut task) = self.read_dir_with(&dir, show)? else {
+            return Ok(None);
+        };
+        // /proc/TID of a thread that is not a leader gives its process's
+        // totals; task_diag's ONE gives the thread's own, which are in
+        // /proc/TGID/task/TID.
+        if entry.group.is_none() && !task.is_group_leader() && task.stat.is_some() {
+            let path = self
+                .root
+                .join(task.tgid.to_string())
+                .join("task")
+                .join(task.pid.to_string())
+                .join("stat");
+            let Some(bytes) = read_task_file(&path)? else {
+                return Ok(None);
+            };
+            task.stat = Some(parse_stat_part(&bytes).map_err(parse_error(&path))?);
+        }
+        Ok(Some(task))
     }
 
     /// Reads the task whose procfs directory is `dir` (such as `/proc/1` or
-    /// `/proc/1/task/1`): its `stat` and `status` files. `None` if the task
-    /// has gone.
+    /// `/proc/1/task/1`): its `stat` and `status` files, the BASE group.
+    /// `None` if the task has gone.
     pub fn read_dir(&self, dir: &Path) -> Result<Option<Task>> {
+        self.read_dir_with(dir, ShowFlags::BASE)
+    }
+
+    /// Reads the task whose procfs directory is `dir` with the groups of
+    /// `show` (those of [`supported_groups`]; others are left unset), from
+    /// the files they need. `None` if the task has gone.
+    pub fn read_dir_with(&self, dir: &Path, show: ShowFlags) -> Result<Option<Task>> {
         let stat_path = dir.join("stat");
-        let stat_bytes = match fs::read(&stat_path) {
-            Ok(bytes) => bytes,
-            Err(err) if vanished(&err) => return Ok(None),
-            Err(source) => {
-                return Err(Error::ProcfsRead {
-                    path: stat_path,
-                    source,
-                })
-            }
+        let Some(stat_bytes) = read_task_file(&stat_path)? else {
+            return Ok(None);
         };
-        let stat = parse_stat(&stat_bytes).map_err(|source| Error::ProcfsParse {
-            path: stat_path.clone(),
-            source,
-        })?;
+        let stat = parse_stat(&stat_bytes).map_err(parse_error(&stat_path))?;
         let status_path = dir.join("status");
-        let status_bytes = match fs::read(&status_path) {
-            Ok(bytes) => bytes,
-            Err(err) if vanished(&err) => return Ok(None),
-            Err(source) => {
-                return Err(Error::ProcfsRead {
-                    path: status_path,
-                    source,
-                })
-            }
+        let Some(status_bytes) = read_task_file(&status_path)? else {
+            return Ok(None);
         };
-        let status = parse_status(&status_bytes).map_err(|source| Error::ProcfsParse {
-            path: status_path,
-            source,
-        })?;
-        Ok(Some(Task::new(
+        let status = parse_status(&status_bytes).map_err(parse_error(&status_path))?;
+        let mut task = Task::new(
             stat.pid,
             status.tgid,
             stat.ppid,
@@ -313,7 +353,30 @@ impl Procfs {
             stat.pgrp,
             stat.state,
             Comm::new(stat.comm),
-        )))
+        );
+        if show.contains(ShowFlags::CRED) {
+            task.creds = Some(parse_creds(&status_bytes).map_err(parse_error(&status_path))?);
+        }
+        if show.contains(ShowFlags::STATM) {
+            let page_size = rustix::param::page_size() as u64;
+            task.statm =
+                Some(parse_statm(&status_bytes, page_size).map_err(parse_error(&status_path))?);
+        }
+        if show.contains(ShowFlags::STAT) {
+            task.stat = Some(parse_stat_part(&stat_bytes).map_err(parse_error(&stat_path))?);
+        }
+        let name = show_name();
+        if !name.is_empty() && show.contains(name) {
+            task.name = Some(Comm::new(stat.comm));
+        }
+        if show.contains(ShowFlags::CMDLINE) {
+            let path = dir.join("cmdline");
+            let Some(cmdline) = read_task_file(&path)? else {
+                return Ok(None);
+            };
+            task.cmdline = Some(cmdline);
+        }
+        Ok(Some(task))
     }
 }
 
@@ -326,7 +389,8 @@ pub struct ProcfsDump<'a> {
     procfs: &'a Procfs,
     entries: std::vec::IntoIter<Entry>,
     filter: Filter,
-    first: Option<Task>,
+    show: ShowFlags,
+    first: Option<Box<Task>>,
 }
 
 impl Iterator for ProcfsDump<'_> {
@@ -334,11 +398,11 @@ impl Iterator for ProcfsDump<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(task) = self.first.take() {
-            return Some(Ok(task));
+            return Some(Ok(*task));
         }
         loop {
             let entry = self.entries.next()?;
-            match self.procfs.read(entry) {
+            match self.procfs.read(entry, self.show) {
                 Ok(Some(task)) if self.filter.keeps(&task) => return Some(Ok(task)),
                 Ok(_) => {}
                 Err(err) => return Some(Err(err)),

@@ -21,6 +21,8 @@ use std::fmt;
 
 use task_diag_uapi::TaskState;
 
+use crate::parts::{Creds, Stat as StatPart, Statm};
+
 /// Why a procfs file could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -182,6 +184,183 @@ pub fn parse_status(bytes: &[u8]) -> Result<Status, ParseError> {
     })
 }
 
+/// The `Key:\tvalue` lines of a `/proc/PID/status` file, the value trimmed.
+fn status_lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    bytes.split(|&b| b == b'\n').filter_map(|line| {
+        let colon = line.iter().position(|&b| b == b':')?;
+        let (key, value) = line.split_at(colon);
+        Some((key, value.get(1..).unwrap_or_default().trim_ascii()))
+    })
+}
+
+fn unsigned(field: &'static str, text: Option<&[u8]>) -> Result<u64, ParseError> {
+    let text = text.ok_or(ParseError::MissingField(field))?;
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or_else(|| ParseError::BadNumber {
+            field,
+            text: String::from_utf8_lossy(text).into_owned(),
+        })
+}
+
+fn signed(field: &'static str, text: Option<&[u8]>) -> Result<i64, ParseError> {
+    let text = text.ok_or(ParseError::MissingField(field))?;
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| ParseError::BadNumber {
+            field,
+            text: String::from_utf8_lossy(text).into_owned(),
+        })
+}
+
+fn hex(field: &'static str, text: &[u8]) -> Result<u64, ParseError> {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| u64::from_str_radix(s, 16).ok())
+        .ok_or_else(|| ParseError::BadNumber {
+            field,
+            text: String::from_utf8_lossy(text).into_owned(),
+        })
+}
+
+/// The four ids of a `Uid:` or `Gid:` line: real, effective, saved,
+/// filesystem.
+fn four_ids(field: &'static str, value: &[u8]) -> Result<[u32; 4], ParseError> {
+    let mut words = value
+        .split(|&b| b == b'\t' || b == b' ')
+        .filter(|w| !w.is_empty());
+    let mut ids = [0u32; 4];
+    for id in &mut ids {
+        let n = unsigned(field, words.next())?;
+        *id = u32::try_from(n).map_err(|_| ParseError::BadNumber {
+            field,
+            text: n.to_string(),
+        })?;
+    }
+    Ok(ids)
+}
+
+/// The credentials of a `/proc/PID/status` file: its `Uid:`, `Gid:` and
+/// `CapInh:`, `CapPrm:`, `CapEff:`, `CapBnd:` lines.
+pub fn parse_creds(bytes: &[u8]) -> Result<Creds, ParseError> {
+    let (mut uids, mut gids) = (None, None);
+    let mut caps: [Option<u64>; 4] = [None; 4];
+    for (key, value) in status_lines(bytes) {
+        match key {
+            b"Uid" => uids = Some(four_ids("Uid", value)?),
+            b"Gid" => gids = Some(four_ids("Gid", value)?),
+            b"CapInh" => caps[0] = Some(hex("CapInh", value)?),
+            b"CapPrm" => caps[1] = Some(hex("CapPrm", value)?),
+            b"CapEff" => caps[2] = Some(hex("CapEff", value)?),
+            b"CapBnd" => caps[3] = Some(hex("CapBnd", value)?),
+            _ => {}
+        }
+    }
+    let [uid, euid, suid, fsuid] = uids.ok_or(ParseError::MissingField("Uid"))?;
+    let [gid, egid, sgid, fsgid] = gids.ok_or(ParseError::MissingField("Gid"))?;
+    let cap = |i: usize, name| caps[i].ok_or(ParseError::MissingField(name));
+    Ok(Creds {
+        uid,
+        euid,
+        suid,
+        fsuid,
+        gid,
+        egid,
+        sgid,
+        fsgid,
+        cap_inheritable: cap(0, "CapInh")?,
+        cap_permitted: cap(1, "CapPrm")?,
+        cap_effective: cap(2, "CapEff")?,
+        cap_bset: cap(3, "CapBnd")?,
+    })
+}
+
+/// The memory sizes of a `/proc/PID/status` file, as `struct
+/// task_diag_statm` holds them: its `Vm*` and `Rss*` lines (in kB) turned
+/// into pages of `page_size` bytes, `VmPTE` into bytes. A task without
+/// memory (kernel thread, zombie) has none of these lines: all zero.
+pub fn parse_statm(bytes: &[u8], page_size: u64) -> Result<Statm, ParseError> {
+    let kb_per_page = (page_size / 1024).max(1);
+    let mut statm = Statm::default();
+    for (key, value) in status_lines(bytes) {
+        let slot = match key {
+            b"VmPeak" => &mut statm.hiwater_vm,
+            b"VmSize" => &mut statm.total_vm,
+            b"VmLck" => &mut statm.locked_vm,
+            b"VmPin" => &mut statm.pinned_vm,
+            b"VmHWM" => &mut statm.hiwater_rss,
+            b"VmRSS" => &mut statm.total_rss,
+            b"RssAnon" => &mut statm.anon,
+            b"RssFile" => &mut statm.file,
+            b"RssShmem" => &mut statm.shmem,
+            b"VmData" => &mut statm.data_vm,
+            b"VmStk" => &mut statm.stack_vm,
+            b"VmExe" => &mut statm.text,
+            b"VmLib" => &mut statm.lib,
+            b"VmPTE" => &mut statm.ptes,
+            b"VmSwap" => &mut statm.swap,
+            _ => continue,
+        };
+        let number = value.strip_suffix(b" kB").unwrap_or(value).trim_ascii();
+        let kb = unsigned("memory size", Some(number))?;
+        *slot = if key == b"VmPTE" {
+            kb * 1024
+        } else {
+            kb / kb_per_page
+        };
+    }
+    Ok(statm)
+}
+
+/// The fields after the command name of a `/proc/PID/stat` file, from the
+/// state (field 3) on.
+fn stat_fields(bytes: &[u8]) -> Result<Vec<&[u8]>, ParseError> {
+    let close = bytes
+        .iter()
+        .rposition(|&b| b == b')')
+        .ok_or(ParseError::NoCommEnd)?;
+    Ok(bytes
+        .get(close + 1..)
+        .unwrap_or_default()
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|f| !f.is_empty())
+        .collect())
+}
+
+/// The `TASK_DIAG_STAT` part of a `/proc/PID/stat` file (fields 7 to 41:
+/// terminal, flags, faults, times, priority, nice, threads, start time,
+/// processor, real-time priority, policy).
+pub fn parse_stat_part(bytes: &[u8]) -> Result<StatPart, ParseError> {
+    let fields = stat_fields(bytes)?;
+    // fields[0] is field 3 of the file.
+    let at = |n: usize| fields.get(n - 3).copied();
+    let u = |n: usize, name| unsigned(name, at(n));
+    let i = |n: usize, name| signed(name, at(n));
+    let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(StatPart {
+        tty_nr: narrow(u(7, "tty_nr")?),
+        tpgid: i32::try_from(i(8, "tpgid")?).unwrap_or(-1),
+        flags: narrow(u(9, "flags")?),
+        minflt: u(10, "minflt")?,
+        cminflt: u(11, "cminflt")?,
+        majflt: u(12, "majflt")?,
+        cmajflt: u(13, "cmajflt")?,
+        utime: u(14, "utime")?,
+        stime: u(15, "stime")?,
+        cutime: i(16, "cutime")?.max(0).cast_unsigned(),
+        cstime: i(17, "cstime")?.max(0).cast_unsigned(),
+        priority: i32::try_from(i(18, "priority")?).unwrap_or(0),
+        nice: i32::try_from(i(19, "nice")?).unwrap_or(0),
+        threads: narrow(u(20, "num_threads")?),
+        start_time: u(22, "starttime")?,
+        processor: narrow(u(39, "processor")?),
+        rt_priority: narrow(u(40, "rt_priority")?),
+        policy: narrow(u(41, "policy")?),
+    })
+}
+
 /// Whether a directory entry of `/proc` or `/proc/PID/task` names a task:
 /// its name is a decimal number (no sign, no leading zero); returns it.
 pub fn task_dir_pid(name: &[u8]) -> Option<i32> {
@@ -327,6 +506,110 @@ mod tests {
                 field: "Tgid",
                 text: "-".into()
             })
+        );
+    }
+
+    const STATUS: &[u8] = b"Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t812\n\
+        Pid:\t812\nPPid:\t1\nTracerPid:\t0\nUid:\t1000\t1001\t1002\t1003\n\
+        Gid:\t100\t101\t102\t103\nFDSize:\t64\nGroups:\t4 24 \nVmPeak:\t    8424 kB\n\
+        VmSize:\t    8296 kB\nVmLck:\t       8 kB\nVmPin:\t       0 kB\nVmHWM:\t    1024 kB\n\
+        VmRSS:\t     996 kB\nRssAnon:\t      96 kB\nRssFile:\t     900 kB\nRssShmem:\t       0 kB\n\
+        VmData:\t     360 kB\nVmStk:\t     132 kB\nVmExe:\t      16 kB\nVmLib:\t    1660 kB\n\
+        VmPTE:\t      52 kB\nVmSwap:\t       4 kB\nThreads:\t1\n\
+        CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n\
+        CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n";
+
+    #[test]
+    fn creds_of_status() {
+        let creds = parse_creds(STATUS).unwrap();
+        assert_eq!(
+            (creds.uid, creds.euid, creds.suid, creds.fsuid),
+            (1000, 1001, 1002, 1003)
+        );
+        assert_eq!(
+            (creds.gid, creds.egid, creds.sgid, creds.fsgid),
+            (100, 101, 102, 103)
+        );
+        assert_eq!(creds.cap_inheritable, 0);
+        assert_eq!(creds.cap_permitted, 0x1ff_ffff_ffff);
+        assert_eq!(creds.cap_bset, 0x1ff_ffff_ffff);
+        assert_eq!(
+            parse_creds(b"Uid:\t1\t2\t3\n"),
+            Err(ParseError::MissingField("Uid"))
+        );
+        assert_eq!(
+            parse_creds(b"Uid:\t1\t2\t3\t4\nGid:\t1\t2\t3\t4\n"),
+            Err(ParseError::MissingField("CapInh"))
+        );
+        assert!(parse_creds(b"Uid:\t1\t2\t3\t4\nGid:\t0\t0\t0\t0\nCapInh:\tzz\n").is_err());
+    }
+
+    #[test]
+    fn statm_of_status() {
+        let statm = parse_statm(STATUS, 4096).unwrap();
+        assert_eq!(
+            statm,
+            Statm {
+                anon: 24,
+                file: 225,
+                shmem: 0,
+                hiwater_vm: 2106,
+                hiwater_rss: 256,
+                text: 4,
+                lib: 415,
+                swap: 1,
+                ptes: 52 * 1024,
+                total_rss: 249,
+                total_vm: 2074,
+                data_vm: 90,
+                stack_vm: 33,
+                locked_vm: 2,
+                pinned_vm: 0,
+            }
+        );
+        // A kernel thread's status has no memory lines.
+        assert_eq!(
+            parse_statm(b"Name:\tkthreadd\nTgid:\t2\n", 4096).unwrap(),
+            Statm::default()
+        );
+        assert!(parse_statm(b"VmRSS:\tlots kB\n", 4096).is_err());
+    }
+
+    #[test]
+    fn stat_part_of_init() {
+        let stat = parse_stat_part(INIT).unwrap();
+        assert_eq!(
+            stat,
+            StatPart {
+                minflt: 41594,
+                cminflt: 2394880,
+                majflt: 130,
+                cmajflt: 1391,
+                utime: 95,
+                stime: 176,
+                cutime: 14155,
+                cstime: 5271,
+                threads: 1,
+                start_time: 19,
+                tty_nr: 0,
+                tpgid: -1,
+                nice: 0,
+                priority: 20,
+                rt_priority: 0,
+                policy: 0,
+                processor: 0,
+                flags: 4194560,
+            }
+        );
+        let odd = b"7 (a) b) R 1 7 7 34816 7 4194304 1 2 3 4 5 6 7 8 -2 -5 3 0 99 1 1 1 1 1 0 \
+            0 0 0 0 0 0 0 0 0 17 1 50 1 0 0 0\n";
+        let stat = parse_stat_part(odd).unwrap();
+        assert_eq!((stat.tty_nr, stat.tpgid, stat.nice), (34816, 7, -5));
+        assert_eq!((stat.priority, stat.threads, stat.start_time), (-2, 3, 99));
+        assert_eq!((stat.processor, stat.rt_priority, stat.policy), (1, 50, 1));
+        assert_eq!(
+            parse_stat_part(b"1 (x) S 1 2 3 0 -1\n"),
+            Err(ParseError::MissingField("flags"))
         );
     }
 

@@ -15,7 +15,8 @@ use std::ffi::OsString;
 
 use task_diag::BackendChoice;
 
-use crate::columns::{parse_format, ColumnSpec, FormatError};
+use crate::columns::{known, parse_format, ColumnSpec, FormatError};
+use crate::defaults;
 
 /// What a selection list matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,18 @@ pub enum ListKind {
     Sess,
     /// A trailing `-PGRP`: the process-group id.
     Pgrp,
+    /// `-u`, `U`, `--user`: the effective user.
+    Euid,
+    /// `-U`, `--User`: the real user.
+    Ruid,
+    /// `-g` with names, `--group`: the effective group.
+    Egid,
+    /// `-G`, `--Group`: the real group.
+    Rgid,
+    /// `-t`, `t`, `--tty`: the controlling terminal (`tty_nr`).
+    Tty,
+    /// `-C`: the command name.
+    Comm,
 }
 
 /// One selection list.
@@ -37,6 +50,56 @@ pub struct List {
     pub kind: ListKind,
     /// The ids.
     pub ids: Vec<u32>,
+    /// The names, for [`ListKind::Comm`].
+    pub names: Vec<Vec<u8>>,
+}
+
+/// The default format flags (procps' format_flags and format_modifiers)
+/// that choose the columns when no `-o` is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Formats {
+    /// `-f`.
+    pub unix_f: bool,
+    /// `-l`.
+    pub unix_l: bool,
+    /// `-F`.
+    pub unix_ff: bool,
+    /// `-y`.
+    pub unix_y: bool,
+    /// `-j`.
+    pub unix_j: bool,
+    /// `u`.
+    pub bsd_u: bool,
+    /// `j`.
+    pub bsd_j: bool,
+    /// `l`.
+    pub bsd_l: bool,
+    /// `v`.
+    pub bsd_v: bool,
+}
+
+/// The simple selections (procps' simple_select bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Simple {
+    /// `-a`: with a terminal, not session leaders.
+    pub unix_a: bool,
+    /// `-d`: not session leaders.
+    pub unix_d: bool,
+    /// `a`: with a terminal.
+    pub bsd_a: bool,
+    /// `x`: without the terminal condition.
+    pub bsd_x: bool,
+    /// `g`: session leaders too.
+    pub bsd_g: bool,
+}
+
+/// One `--sort` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    /// The specifier sorted on.
+    pub spec: &'static crate::columns::Spec,
+    /// Whether in decreasing order (`-`).
+    pub reverse: bool,
 }
 
 /// A parsed command line that tdps can carry out.
@@ -44,6 +107,20 @@ pub struct List {
 pub struct Command {
     /// Every process (`-e`, `-A`, `ax`); the lists are then ignored.
     pub all: bool,
+    /// The simple selections, when not every process.
+    pub simple: Simple,
+    /// Whether BSD options were given (the BSD defaults apply).
+    pub bsd: bool,
+    /// `-L` (adds the thread columns of `-f`).
+    pub unix_l_threads: bool,
+    /// `-T`.
+    pub unix_t_threads: bool,
+    /// The default format flags.
+    pub formats: Formats,
+    /// `c`: `args` shows the command name.
+    pub bsd_c: bool,
+    /// The `--sort` keys, first the most significant.
+    pub sort: Vec<SortKey>,
     /// The selection lists, any of which selects a task.
     pub lists: Vec<List>,
     /// `-N`, `--deselect`: select the tasks not selected.
@@ -106,16 +183,6 @@ fn arg_type(arg: &[u8]) -> ArgType {
     }
 }
 
-/// The simple selections (procps' simple_select bits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Simple {
-    unix_a: bool,
-    unix_d: bool,
-    bsd_a: bool,
-    bsd_x: bool,
-    bsd_g: bool,
-}
-
 /// The state of one pass over the arguments.
 #[derive(Debug, Default)]
 struct Pass {
@@ -130,6 +197,12 @@ struct Pass {
     thread_bsd_h: bool,
     thread_m: bool,
     formats: Vec<Vec<u8>>,
+    /// `-O`/`O` lists: (list, BSD).
+    o_formats: Vec<(Vec<u8>, bool)>,
+    flags: Formats,
+    bsd_seen: bool,
+    bsd_c: bool,
+    sort: Vec<Vec<u8>>,
     header_set: bool,
     no_header: bool,
     wide: u32,
@@ -218,7 +291,52 @@ impl Pass {
 
     fn list(&mut self, kind: ListKind, arg: &[u8]) -> PassResult {
         let ids = parse_list(arg)?;
-        self.lists.push(List { kind, ids });
+        self.lists.push(List {
+            kind,
+            ids,
+            names: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// A list of users, groups, terminals or commands (procps'
+    /// parse_list() with parse_uid(), parse_gid(), parse_tty(),
+    /// parse_cmd()).
+    fn named_list(&mut self, kind: ListKind, arg: &[u8]) -> PassResult {
+        let is_sep = |b: u8| matches!(b, b' ' | b',' | b'\t');
+        if arg.is_empty() || arg.split(|&b| is_sep(b)).any(<[u8]>::is_empty) {
+            return Err("improper list".into());
+        }
+        let mut ids = Vec::new();
+        let mut names = Vec::new();
+        for item in arg.split(|&b| is_sep(b)) {
+            let number = || {
+                std::str::from_utf8(item)
+                    .ok()
+                    .and_then(|t| t.parse::<u32>().ok())
+            };
+            match kind {
+                ListKind::Euid | ListKind::Ruid => ids.push(
+                    crate::names::Names::uid_of(item)
+                        .or_else(number)
+                        .ok_or("user name does not exist")?,
+                ),
+                ListKind::Egid | ListKind::Rgid => ids.push(
+                    crate::names::Names::gid_of(item)
+                        .or_else(number)
+                        .ok_or("group name does not exist")?,
+                ),
+                ListKind::Tty => {
+                    if item == b"-" || item == b"?" {
+                        ids.push(0);
+                    } else {
+                        ids.push(crate::tty::number_of(item).ok_or("TTY could not be found")?);
+                    }
+                }
+                _ => names.push(item.to_vec()),
+            }
+        }
+        self.lists.push(List { kind, ids, names });
         Ok(())
     }
 
@@ -286,20 +404,59 @@ impl Pass {
                     self.unsupported(option);
                     return Ok(());
                 }
-                b'C' | b'G' | b'O' | b'U' | b'g' | b't' | b'u' => {
-                    need("an argument must follow this option")?;
-                    self.unsupported(option);
+                b'C' => {
+                    let list = need("list of command names must follow -C")?;
+                    return self.named_list(ListKind::Comm, &list);
+                }
+                b'G' => {
+                    let list = need("list of real groups must follow -G")?;
+                    return self.named_list(ListKind::Rgid, &list);
+                }
+                b'U' => {
+                    let list = need("list of real users must follow -U")?;
+                    return self.named_list(ListKind::Ruid, &list);
+                }
+                b'u' => {
+                    let list = need("list of effective users must follow -u")?;
+                    return self.named_list(ListKind::Euid, &list);
+                }
+                b't' => {
+                    let list = need("list of terminals (pty, tty...) must follow -t")?;
+                    return self.named_list(ListKind::Tty, &list);
+                }
+                b'g' => {
+                    let list =
+                        need("list of session leaders OR effective group names must follow -g")?;
+                    // All numbers: sessions; else group names (or ids).
+                    let numeric = list
+                        .iter()
+                        .all(|&b| b.is_ascii_digit() || matches!(b, b' ' | b',' | b'\t'));
+                    return if numeric {
+                        self.list(ListKind::Sess, &list)
+                    } else {
+                        self.named_list(ListKind::Egid, &list)
+                    };
+                }
+                b'O' => {
+                    let list = need("format or sort specification must follow -O")?;
+                    self.o_formats.push((list, false));
                     return Ok(());
                 }
+                b'f' => self.flags.unix_f = true,
+                b'F' => {
+                    self.flags.unix_ff = true;
+                    self.flags.unix_f = true;
+                }
+                b'l' => self.flags.unix_l = true,
+                b'y' => self.flags.unix_y = true,
+                b'j' => self.flags.unix_j = true,
                 b'V' => {
                     if args.len() != 1 || arg.as_slice() != b"-V" {
                         return Err("the option is exclusive: -V".into());
                     }
                     self.unsupported(option);
                 }
-                b'F' | b'H' | b'M' | b'P' | b'Z' | b'c' | b'f' | b'j' | b'l' | b'y' => {
-                    self.unsupported(option)
-                }
+                b'H' | b'M' | b'P' | b'Z' | b'c' => self.unsupported(option),
                 b'x' => return Err("must set personality to get -x option".into()),
                 b'-' => return Err("embedded '-' among SysV options makes no sense".into()),
                 _ => return Err("unsupported SysV option".into()),
@@ -312,6 +469,7 @@ impl Pass {
     fn bsd(&mut self, args: &[Vec<u8>], i: &mut usize) -> PassResult {
         let arg = args.get(*i).cloned().unwrap_or_default();
         let skip = usize::from(arg.first() == Some(&b'-'));
+        self.bsd_seen = true;
         for (at, &c) in arg.iter().enumerate().skip(skip) {
             let option = char::from(c).to_string();
             let mut need = |message: &str| -> PassResult<Vec<u8>> {
@@ -333,7 +491,26 @@ impl Pass {
                 // Options that change nothing tdps shows: true command
                 // names (args only), numeric user and wchan, dead
                 // children's times.
-                b'c' | b'n' | b'S' => {}
+                b'n' | b'S' => {}
+                b'c' => self.bsd_c = true,
+                b'u' => self.flags.bsd_u = true,
+                b'j' => self.flags.bsd_j = true,
+                b'l' => self.flags.bsd_l = true,
+                b'v' => self.flags.bsd_v = true,
+                b'U' => {
+                    let list = need("list of users must follow U")?;
+                    return self.named_list(ListKind::Euid, &list);
+                }
+                b'O' => {
+                    let list = need("format or sort specification must follow O")?;
+                    self.o_formats.push((list, true));
+                    return Ok(());
+                }
+                b'k' => {
+                    let list = need("long sort specification must follow 'k'")?;
+                    self.sort.push(list);
+                    return Ok(());
+                }
                 b'w' => self.wide += 1,
                 b'o' => {
                     let list = need("format specification must follow o")?;
@@ -350,11 +527,6 @@ impl Pass {
                     self.unsupported(option);
                     return Ok(());
                 }
-                b'O' | b'U' | b'k' => {
-                    need("an argument must follow this option")?;
-                    self.unsupported(option);
-                    return Ok(());
-                }
                 b't' => {
                     Self::opt_arg(args, i, at);
                     self.unsupported(option);
@@ -368,9 +540,7 @@ impl Pass {
                     }
                     self.unsupported(option);
                 }
-                b'T' | b'X' | b'Z' | b'e' | b'f' | b'j' | b'l' | b'r' | b's' | b'u' | b'v' => {
-                    self.unsupported(option)
-                }
+                b'T' | b'X' | b'Z' | b'e' | b'f' | b'r' | b's' => self.unsupported(option),
                 b'W' => {
                     return Err("obsolete W option not supported (you have a /dev/drum?)".into())
                 }
@@ -463,8 +633,32 @@ impl Pass {
                 });
                 Ok(())
             }
-            b"Group" | b"User" | b"group" | b"user" | b"tty" | b"sort" | b"quick-pid" | b"rows"
-            | b"lines" | b"date-format" | b"help" => {
+            b"sort" => {
+                let list = grab().ok_or("long sort specification must follow --sort")?;
+                self.sort.push(list);
+                Ok(())
+            }
+            b"user" => {
+                let list = grab().ok_or("list of users must follow --user")?;
+                self.named_list(ListKind::Euid, &list)
+            }
+            b"User" => {
+                let list = grab().ok_or("list of real users must follow --User")?;
+                self.named_list(ListKind::Ruid, &list)
+            }
+            b"group" => {
+                let list = grab().ok_or("list of effective groups must follow --group")?;
+                self.named_list(ListKind::Egid, &list)
+            }
+            b"Group" => {
+                let list = grab().ok_or("list of real groups must follow --Group")?;
+                self.named_list(ListKind::Rgid, &list)
+            }
+            b"tty" => {
+                let list = grab().ok_or("list of ttys must follow --tty")?;
+                self.named_list(ListKind::Tty, &list)
+            }
+            b"quick-pid" | b"rows" | b"lines" | b"date-format" | b"help" => {
                 grab();
                 self.unsupported(option);
                 Ok(())
@@ -495,7 +689,11 @@ impl Pass {
             (ListKind::Sess, sids),
         ] {
             if !ids.is_empty() {
-                self.lists.push(List { kind, ids });
+                self.lists.push(List {
+                    kind,
+                    ids,
+                    names: Vec::new(),
+                });
             }
         }
         Ok(())
@@ -557,35 +755,58 @@ impl Pass {
 /// Parses the arguments (without the program name).
 pub fn parse(args: &[OsString]) -> Result<Command, ArgError> {
     let args: Vec<Vec<u8>> = args.iter().map(|a| a.as_encoded_bytes().to_vec()).collect();
-    let (pass, columns, unsupported_columns) = match Pass::run(&args, false) {
+    let (pass, mut columns, mut unsupported_columns) = match Pass::run(&args, false) {
         Ok(done) => done,
         Err(first) => Pass::run(&args, true).map_err(|_| ArgError::Invalid(first))?,
     };
     if let Some(option) = pass.unsupported.first() {
         return Err(ArgError::UnsupportedOption(option.clone()));
     }
+    let threads_l = pass.thread_unix_l;
+    let threads_t = pass.thread_unix_t;
+    if pass.flags.unix_y && !pass.flags.unix_l {
+        return Err(ArgError::Invalid(
+            "modifier -y without format -l makes no sense".into(),
+        ));
+    }
+    // procps' -O and O: pid, the list, then the trailer.
+    for (list, bsd) in &pass.o_formats {
+        let trailer = if *bsd {
+            "state,tname,cputime,comm"
+        } else {
+            "state,tname,time,command"
+        };
+        match parse_format(list) {
+            Ok(more) => {
+                columns.push(ColumnSpec::plain(known("pid")));
+                columns.extend(more);
+                columns.extend(parse_format(trailer.as_bytes()).unwrap_or_default());
+            }
+            Err(FormatError::Unsupported(name)) => unsupported_columns.push(name),
+            Err(FormatError::Invalid(message)) => return Err(ArgError::Invalid(message.into())),
+        }
+    }
     if let Some(column) = unsupported_columns.first() {
         return Err(ArgError::UnsupportedColumn(column.clone()));
     }
     if columns.is_empty() {
-        return Err(ArgError::UnsupportedOption(
-            "default format (use -o)".into(),
-        ));
+        columns = defaults::columns(&pass.flags, pass.bsd_seen, threads_l, threads_t);
+    }
+    let mut sort = Vec::new();
+    for list in &pass.sort {
+        sort.extend(parse_sort(list)?);
     }
     let s = pass.simple;
     let all = pass.all || (s.bsd_a && s.bsd_x);
-    if !all {
-        if let Some(simple) = pass.simple_text {
-            return Err(ArgError::UnsupportedOption(simple));
-        }
-        if pass.lists.is_empty() {
-            return Err(ArgError::UnsupportedOption(
-                "default selection (use -e, ax, -p, --ppid or --sid)".into(),
-            ));
-        }
-    }
     Ok(Command {
         all,
+        simple: s,
+        bsd: pass.bsd_seen,
+        unix_l_threads: threads_l,
+        unix_t_threads: threads_t,
+        formats: pass.flags,
+        bsd_c: pass.bsd_c,
+        sort,
         lists: pass.lists,
         negate: pass.negate,
         threads: pass.thread_unix_l || pass.thread_unix_t || pass.thread_bsd_h,
@@ -595,6 +816,25 @@ pub fn parse(args: &[OsString]) -> Result<Command, ArgError> {
         cols: pass.cols,
         backend: pass.backend.unwrap_or_default(),
     })
+}
+
+/// Parses a `--sort` list: `[+|-]NAME` items separated by commas.
+fn parse_sort(list: &[u8]) -> Result<Vec<SortKey>, ArgError> {
+    let mut keys = Vec::new();
+    for item in list.split(|&b| b == b',') {
+        let (reverse, name) = match item {
+            [b'-', rest @ ..] => (true, rest),
+            [b'+', rest @ ..] => (false, rest),
+            _ => (false, item),
+        };
+        if name.is_empty() {
+            return Err(ArgError::Invalid("improper sort list".into()));
+        }
+        let spec =
+            crate::columns::find(name).ok_or_else(|| ArgError::UnsupportedColumn(text(name)))?;
+        keys.push(SortKey { spec, reverse });
+    }
+    Ok(keys)
 }
 
 #[cfg(test)]
@@ -631,19 +871,23 @@ mod tests {
             [
                 List {
                     kind: ListKind::Pid,
-                    ids: vec![1, 2]
+                    ids: vec![1, 2],
+                    names: Vec::new(),
                 },
                 List {
                     kind: ListKind::Ppid,
-                    ids: vec![3]
+                    ids: vec![3],
+                    names: Vec::new(),
                 },
                 List {
                     kind: ListKind::Sess,
-                    ids: vec![4]
+                    ids: vec![4],
+                    names: Vec::new(),
                 },
                 List {
                     kind: ListKind::Sess,
-                    ids: vec![5]
+                    ids: vec![5],
+                    names: Vec::new(),
                 },
             ]
         );
@@ -654,19 +898,23 @@ mod tests {
             [
                 List {
                     kind: ListKind::Pid,
-                    ids: vec![7]
+                    ids: vec![7],
+                    names: Vec::new(),
                 },
                 List {
                     kind: ListKind::Pid,
-                    ids: vec![16]
+                    ids: vec![16],
+                    names: Vec::new(),
                 },
                 List {
                     kind: ListKind::Pgrp,
-                    ids: vec![20]
+                    ids: vec![20],
+                    names: Vec::new(),
                 },
                 List {
                     kind: ListKind::Sess,
-                    ids: vec![30]
+                    ids: vec![30],
+                    names: Vec::new(),
                 },
             ]
         );
@@ -702,23 +950,57 @@ mod tests {
     #[test]
     fn unsupported() {
         let option = |s: &str| Err(ArgError::UnsupportedOption(s.into()));
-        assert_eq!(run("ax"), option("default format (use -o)"));
-        assert_eq!(run("-e"), option("default format (use -o)"));
-        assert_eq!(
-            run("-o pid"),
-            option("default selection (use -e, ax, -p, --ppid or --sid)")
-        );
-        assert_eq!(run("x -o pid"), option("x"));
-        assert_eq!(run("-a -o pid"), option("-a"));
-        assert_eq!(run("-p 1 x -o pid"), option("x"));
-        assert_eq!(run("-e -f -o pid"), option("-f"));
-        assert_eq!(run("aux"), option("u"));
-        assert_eq!(run("-e --sort pid -o pid"), option("--sort"));
+        assert_eq!(run("-e --forest"), option("--forest"));
+        assert_eq!(run("axf"), option("f"));
         assert_eq!(run("-e --bogus -o pid"), option("--bogus"));
         assert_eq!(run("-em -o pid"), option("-m"));
         assert_eq!(
-            run("-e -o pid,user"),
-            Err(ArgError::UnsupportedColumn("user".into()))
+            run("-e -o pid,cgroup"),
+            Err(ArgError::UnsupportedColumn("cgroup".into()))
+        );
+        assert_eq!(
+            run("-e --sort=-bogus"),
+            Err(ArgError::UnsupportedColumn("bogus".into()))
+        );
+    }
+
+    #[test]
+    fn defaults_and_new_options() {
+        let names = |a: &str| names(&run(a).unwrap()).join(",");
+        assert_eq!(names(""), "pid,tname,time,ucmd");
+        assert_eq!(names("-ef"), "uid_hack,pid,ppid,c,stime,tname,time,cmd");
+        assert_eq!(
+            names("aux"),
+            "user,pid,pcpu,pmem,vsz,rss,tname,stat,start_time,bsdtime,args"
+        );
+        assert_eq!(names("x"), "pid,tname,stat,bsdtime,args");
+        assert_eq!(names("-O rss"), "pid,rss,state,tname,time,command");
+        let cmd = run("aux").unwrap();
+        assert!(cmd.all && cmd.formats.bsd_u && cmd.bsd);
+        let cmd = run("-u root -U 0 -G root -C sleep,bash -o pid").unwrap();
+        let kinds: Vec<ListKind> = cmd.lists.iter().map(|l| l.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ListKind::Euid,
+                ListKind::Ruid,
+                ListKind::Rgid,
+                ListKind::Comm
+            ]
+        );
+        assert_eq!(cmd.lists[0].ids, [0]);
+        assert_eq!(cmd.lists[3].names, [b"sleep".to_vec(), b"bash".to_vec()]);
+        // -g: all numbers are sessions, names are groups.
+        assert_eq!(run("-g 1 -o pid").unwrap().lists[0].kind, ListKind::Sess);
+        assert_eq!(run("-g root -o pid").unwrap().lists[0].kind, ListKind::Egid);
+        let cmd = run("-e --sort=-rss,pid -o pid").unwrap();
+        let keys: Vec<(&str, bool)> = cmd.sort.iter().map(|k| (k.spec.name, k.reverse)).collect();
+        assert_eq!(keys, [("rss", true), ("pid", false)]);
+        assert_eq!(
+            run("-y -e"),
+            Err(ArgError::Invalid(
+                "modifier -y without format -l makes no sense".into()
+            ))
         );
     }
 

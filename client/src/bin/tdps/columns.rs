@@ -5,8 +5,10 @@
 
 use std::fmt;
 
+use task_diag::ShowFlags;
+
 /// The value a column shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     /// The thread-group id: `pid`, `tgid`.
     Tgid,
@@ -18,10 +20,122 @@ pub enum Field {
     Pgid,
     /// The session id.
     Sid,
+    /// The terminal's foreground process group.
+    Tpgid,
     /// The state letter.
     State,
-    /// The command name.
+    /// The BSD state with its flags: `stat`.
+    Stat,
+    /// The command name (`comm`; the command line with `-f`).
     Comm,
+    /// The command line (`args`; the name with `c`).
+    Args,
+    /// The effective user's name.
+    Euser,
+    /// The real user's name.
+    Ruser,
+    /// The saved user's name.
+    Suser,
+    /// The filesystem user's name.
+    Fuser,
+    /// The effective user id.
+    Euid,
+    /// The real user id.
+    Ruid,
+    /// The saved user id.
+    Suid,
+    /// The filesystem user id.
+    Fuid,
+    /// The effective group's name.
+    Egroup,
+    /// The real group's name.
+    Rgroup,
+    /// The effective group id.
+    Egid,
+    /// The real group id.
+    Rgid,
+    /// The saved group id.
+    Sgid,
+    /// The filesystem group id.
+    Fgid,
+    /// Resident set size, kB.
+    Rss,
+    /// Virtual size, kB.
+    Vsz,
+    /// Virtual size, pages.
+    Sz,
+    /// Resident share of memory, per mille.
+    Pmem,
+    /// CPU share since start, per mille.
+    Pcpu,
+    /// CPU share since start, percent.
+    C,
+    /// CPU time, `[dd-]hh:mm:ss`.
+    Time,
+    /// CPU time, seconds.
+    Times,
+    /// CPU time, `mmm:ss`.
+    Bsdtime,
+    /// Elapsed time, `[[dd-]hh:]mm:ss`.
+    Etime,
+    /// Elapsed time, seconds.
+    Etimes,
+    /// Start, `HH:MM:SS` or `Mon dd`.
+    Start,
+    /// Start, `%a %b %e %H:%M:%S %Y`.
+    Lstart,
+    /// Start, `HH:MM`, `MonDD` or `YYYY`.
+    Stime,
+    /// Start, `HH:MM` or `Mon dd` of `bsdstart`.
+    Bsdstart,
+    /// The controlling terminal.
+    Tty,
+    /// The nice value.
+    Nice,
+    /// Priority as `pri` shows it.
+    Pri,
+    /// Priority as `opri` shows it.
+    Opri,
+    /// Priority as the kernel gives it.
+    Priority,
+    /// Real-time priority.
+    Rtprio,
+    /// The CPU last run on.
+    Psr,
+    /// Threads of the process.
+    Nlwp,
+    /// The flags, octal.
+    Flags,
+    /// Minor faults.
+    Minflt,
+    /// Major faults.
+    Majflt,
+    /// The kernel function slept in (`/proc/TID/wchan`).
+    Wchan,
+    /// A placeholder shown as `-`.
+    Nop,
+}
+
+impl Field {
+    /// The task_diag groups the field is computed from (BASE aside), with
+    /// `comm` showing the command line (`-f`) or `args` the name (`c`) as
+    /// told.
+    pub fn needs(self, comm_long: bool, args_short: bool) -> ShowFlags {
+        use Field::*;
+        let name = task_diag::show_name();
+        match self {
+            Tgid | Tid | Ppid | Pgid | Sid | State => ShowFlags::empty(),
+            Comm if comm_long => ShowFlags::CMDLINE | name,
+            Args if !args_short => ShowFlags::CMDLINE | name,
+            Comm | Args => name,
+            Euser | Ruser | Suser | Fuser | Euid | Ruid | Suid | Fuid | Egroup | Rgroup | Egid
+            | Rgid | Sgid | Fgid => ShowFlags::CRED,
+            Rss | Vsz | Sz | Pmem => ShowFlags::STATM,
+            Stat => ShowFlags::STAT | ShowFlags::STATM,
+            Wchan | Nop => ShowFlags::empty(),
+            _ => ShowFlags::STAT,
+        }
+    }
 }
 
 /// How a column is aligned.
@@ -52,6 +166,23 @@ pub struct Spec {
     pub just: Just,
 }
 
+const fn spec(
+    name: &'static str,
+    head: &'static str,
+    field: Field,
+    width: usize,
+    just: Just,
+) -> Spec {
+    Spec {
+        name,
+        head,
+        field,
+        width,
+        pid_width: false,
+        just,
+    }
+}
+
 const fn pid(name: &'static str, head: &'static str, field: Field) -> Spec {
     Spec {
         name,
@@ -63,41 +194,124 @@ const fn pid(name: &'static str, head: &'static str, field: Field) -> Spec {
     }
 }
 
-const fn text(name: &'static str, head: &'static str, field: Field, just: Just) -> Spec {
-    Spec {
-        name,
-        head,
-        field,
-        width: if matches!(field, Field::Comm) { 15 } else { 1 },
-        pid_width: false,
-        just,
-    }
+const fn right(name: &'static str, head: &'static str, field: Field, width: usize) -> Spec {
+    spec(name, head, field, width, Just::Right)
+}
+
+const fn left(name: &'static str, head: &'static str, field: Field, width: usize) -> Spec {
+    spec(name, head, field, width, Just::Left)
+}
+
+const fn unlimited(name: &'static str, head: &'static str, field: Field, width: usize) -> Spec {
+    spec(name, head, field, width, Just::Unlimited)
 }
 
 /// Every specifier tdps supports, with procps' names, headers, widths and
-/// alignments.
+/// alignments (its format_array).
 pub const SPECS: &[Spec] = &[
-    text("comm", "COMMAND", Field::Comm, Just::Unlimited),
+    right("%cpu", "%CPU", Field::Pcpu, 4),
+    right("%mem", "%MEM", Field::Pmem, 4),
+    right("addr_1", "ADDR", Field::Nop, 1),
+    unlimited("args", "COMMAND", Field::Args, 27),
+    right("bsdstart", "START", Field::Bsdstart, 6),
+    right("bsdtime", "TIME", Field::Bsdtime, 6),
+    right("c", "C", Field::C, 2),
+    unlimited("cmd", "CMD", Field::Args, 27),
+    unlimited("comm", "COMMAND", Field::Comm, 15),
+    unlimited("command", "COMMAND", Field::Args, 27),
+    right("cputime", "TIME", Field::Time, 8),
+    right("cputimes", "TIME", Field::Times, 8),
+    right("egid", "EGID", Field::Egid, 5),
+    left("egroup", "EGROUP", Field::Egroup, 8),
+    right("etime", "ELAPSED", Field::Etime, 11),
+    right("etimes", "ELAPSED", Field::Etimes, 7),
+    right("euid", "EUID", Field::Euid, 5),
+    left("euser", "EUSER", Field::Euser, 8),
+    right("f", "F", Field::Flags, 1),
+    right("fgid", "FGID", Field::Fgid, 5),
+    right("flag", "F", Field::Flags, 1),
+    right("flags", "F", Field::Flags, 1),
+    right("fsgid", "FSGID", Field::Fgid, 5),
+    right("fsuid", "FSUID", Field::Fuid, 5),
+    left("fsuser", "FSUSER", Field::Fuser, 8),
+    right("fuid", "FUID", Field::Fuid, 5),
+    left("fuser", "FUSER", Field::Fuser, 8),
+    right("gid", "GID", Field::Egid, 5),
+    left("group", "GROUP", Field::Egroup, 8),
+    right("intpri", "PRI", Field::Opri, 3),
+    right("lstart", "STARTED", Field::Lstart, 24),
     pid("lwp", "LWP", Field::Tid),
+    right("majflt", "MAJFLT", Field::Majflt, 6),
+    right("maj_flt", "MAJFL", Field::Majflt, 6),
+    right("minflt", "MINFLT", Field::Minflt, 6),
+    right("min_flt", "MINFL", Field::Minflt, 6),
+    right("ni", "NI", Field::Nice, 3),
+    right("nice", "NI", Field::Nice, 3),
+    right("nlwp", "NLWP", Field::Nlwp, 4),
+    right("opri", "PRI", Field::Opri, 3),
+    right("pcpu", "%CPU", Field::Pcpu, 4),
     pid("pgid", "PGID", Field::Pgid),
     pid("pgrp", "PGRP", Field::Pgid),
     pid("pid", "PID", Field::Tgid),
+    right("pmem", "%MEM", Field::Pmem, 4),
     pid("ppid", "PPID", Field::Ppid),
-    text("s", "S", Field::State, Just::Left),
+    right("pri", "PRI", Field::Pri, 3),
+    right("priority", "PRI", Field::Priority, 3),
+    right("psr", "PSR", Field::Psr, 3),
+    right("rgid", "RGID", Field::Rgid, 5),
+    left("rgroup", "RGROUP", Field::Rgroup, 8),
+    right("rss", "RSS", Field::Rss, 5),
+    right("rssize", "RSS", Field::Rss, 5),
+    right("rsz", "RSZ", Field::Rss, 5),
+    right("rtprio", "RTPRIO", Field::Rtprio, 6),
+    right("ruid", "RUID", Field::Ruid, 5),
+    left("ruser", "RUSER", Field::Ruser, 8),
+    left("s", "S", Field::State, 1),
     pid("sess", "SESS", Field::Sid),
     pid("session", "SESS", Field::Sid),
+    right("sgid", "SGID", Field::Sgid, 5),
     pid("sid", "SID", Field::Sid),
     pid("spid", "SPID", Field::Tid),
-    text("state", "S", Field::State, Just::Left),
+    right("start", "STARTED", Field::Start, 8),
+    right("start_time", "START", Field::Stime, 5),
+    left("stat", "STAT", Field::Stat, 4),
+    left("state", "S", Field::State, 1),
+    right("stime", "STIME", Field::Stime, 5),
+    right("suid", "SUID", Field::Suid, 5),
+    left("suser", "SUSER", Field::Suser, 8),
+    right("svgid", "SVGID", Field::Sgid, 5),
+    right("svuid", "SVUID", Field::Suid, 5),
+    right("sz", "SZ", Field::Sz, 5),
     pid("tgid", "TGID", Field::Tgid),
+    right("thcount", "THCNT", Field::Nlwp, 5),
     pid("tid", "TID", Field::Tid),
-    text("ucmd", "CMD", Field::Comm, Just::Unlimited),
-    text("ucomm", "COMMAND", Field::Comm, Just::Unlimited),
+    right("time", "TIME", Field::Time, 8),
+    right("times", "TIME", Field::Times, 8),
+    left("tname", "TTY", Field::Tty, 8),
+    pid("tpgid", "TPGID", Field::Tpgid),
+    left("tt", "TT", Field::Tty, 8),
+    left("tty", "TT", Field::Tty, 8),
+    left("tty8", "TTY", Field::Tty, 8),
+    unlimited("ucmd", "CMD", Field::Comm, 15),
+    unlimited("ucomm", "COMMAND", Field::Comm, 15),
+    right("uid", "UID", Field::Euid, 5),
+    left("uid_hack", "UID", Field::Euser, 8),
+    left("uname", "USER", Field::Euser, 8),
+    left("user", "USER", Field::Euser, 8),
+    right("vsize", "VSZ", Field::Vsz, 6),
+    right("vsz", "VSZ", Field::Vsz, 6),
+    left("wchan", "WCHAN", Field::Wchan, 6),
 ];
 
 /// The specifier named `name`.
 pub fn find(name: &[u8]) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.name.as_bytes() == name)
+}
+
+/// The specifier named `name`, which must be in [`SPECS`] (for the
+/// built-in formats).
+pub fn known(name: &str) -> &'static Spec {
+    find(name.as_bytes()).unwrap_or(&SPECS[0])
 }
 
 /// One column of a format list, before widths are known.
@@ -112,6 +326,15 @@ pub struct ColumnSpec {
 }
 
 impl ColumnSpec {
+    /// The column of `spec` with its default header and width.
+    pub fn plain(spec: &'static Spec) -> Self {
+        Self {
+            spec,
+            header: None,
+            width: None,
+        }
+    }
+
     /// The header to print.
     pub fn header(&self) -> &[u8] {
         self.header.as_deref().unwrap_or(self.spec.head.as_bytes())
@@ -288,8 +511,8 @@ mod tests {
             );
         }
         assert_eq!(
-            parse_format(b"pid,user"),
-            Err(FormatError::Unsupported("user".into()))
+            parse_format(b"pid,bogus"),
+            Err(FormatError::Unsupported("bogus".into()))
         );
         assert_eq!(
             parse_format(b"pid=a b"),

@@ -2,21 +2,33 @@
 
 //! `tdps`: a `ps` over task_diag, with procps `ps` syntax and output.
 //!
-//! It supports the selections `-e`, `-A`, `ax`, `-p`/`p`/`--pid`,
-//! `--ppid`, `-s`/`--sid`, trailing ids and `-N`; the thread displays
-//! `-L`, `-T` and `H`; user formats (`-o`, `o`, `--format`) of the columns
-//! `pid`, `tgid`, `tid`/`lwp`/`spid`, `ppid`, `pgid`/`pgrp`,
-//! `sid`/`sess`/`session`, `s`/`state` and `comm`/`ucomm`/`ucmd`, with
-//! `=HEADER` and `:WIDTH`; `--no-headers`, `h`, `w`, `--cols`; and
-//! `--backend auto|task-diag|procfs`. Its output is byte for byte that of
-//! procps-ng 4.0.2 for those. Anything else is refused with one line,
+//! It supports the selections `-e`, `-A`, `a`, `x`, `-a`, `-d`,
+//! `-p`/`p`/`--pid`, `--ppid`, `-s`/`--sid`, `-u`/`U`/`--user`,
+//! `-U`/`--User`, `-g`/`--group`, `-G`/`--Group`, `-C`, `-t`/`--tty`,
+//! trailing ids and `-N`; the default selection (the caller's effective
+//! user and terminal); the thread displays `-L`, `-T` and `H`; the default
+//! formats (none, `-f`, `-F`, `-l`, `-ly`, `-j`, `u`, `j`, `l`, `v`, the BSD
+//! default), user formats (`-o`, `o`, `--format`, `-O`, `O`) with
+//! `=HEADER` and `:WIDTH`; `--sort`/`k`; `--no-headers`, `h`, `w`, `--cols`;
+//! and `--backend auto|task-diag|procfs`. Its output is byte for byte that
+//! of procps-ng 4.0.2 for those. Anything else is refused with one line,
 //! `tdps: unsupported option: X` or `tdps: unsupported column: X`, and exit
 //! status 1.
+//!
+//! It asks the backend for the groups its columns, selection and sort
+//! keys need, and no others.
 
 mod args;
 mod columns;
+mod defaults;
+mod names;
 mod render;
 mod screen;
+mod select;
+mod sort;
+mod system;
+mod tty;
+mod values;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -27,6 +39,8 @@ use task_diag::{Client, DumpStrategy, Error, ShowFlags, Task};
 use crate::args::{ArgError, Command, ListKind};
 use crate::render::Layout;
 use crate::screen::OUTBUF_SIZE;
+use crate::select::Me;
+use crate::values::Context;
 
 /// The number of digits of the largest pid, as procps' procps_pid_length():
 /// the length of the first line of `/proc/sys/kernel/pid_max`, 5 when it
@@ -55,25 +69,35 @@ fn pid_length() -> usize {
     }
 }
 
-/// Whether the command selects `task` (procps' want_this_proc()).
-fn wanted(cmd: &Command, task: &Task) -> bool {
-    let listed = cmd.all
-        || cmd.lists.iter().any(|list| {
-            let value = match list.kind {
-                ListKind::Pid => task.tgid,
-                ListKind::Ppid => task.ppid,
-                ListKind::Sess => task.sid,
-                ListKind::Pgrp => task.pgid,
-            };
-            list.ids.contains(&value.cast_unsigned())
-        });
-    listed != cmd.negate
+/// The groups the command needs: those of its columns, sort keys and
+/// selection.
+fn needs(cmd: &Command) -> ShowFlags {
+    let comm_long = cmd.formats.unix_f;
+    let mut show = select::needs(cmd);
+    for field in cmd
+        .columns
+        .iter()
+        .map(|c| c.spec.field)
+        .chain(cmd.sort.iter().map(|k| k.spec.field))
+    {
+        show |= field.needs(comm_long, cmd.bsd_c);
+    }
+    show
 }
 
 /// The pids of a selection made of pid lists only, which can be asked for
 /// one by one; `None` for any other selection.
 fn pid_only(cmd: &Command) -> Option<Vec<i32>> {
-    if cmd.all || cmd.negate || cmd.lists.iter().any(|l| l.kind != ListKind::Pid) {
+    let s = cmd.simple;
+    if cmd.all
+        || cmd.negate
+        || s.unix_a
+        || s.unix_d
+        || s.bsd_a
+        || s.bsd_x
+        || cmd.lists.is_empty()
+        || cmd.lists.iter().any(|l| l.kind != ListKind::Pid)
+    {
         return None;
     }
     let mut pids: Vec<i32> = cmd
@@ -88,10 +112,16 @@ fn pid_only(cmd: &Command) -> Option<Vec<i32>> {
 }
 
 /// Passes the selected tasks to `keep` in pid order, as the dumps give
-/// them.
-fn select(cmd: &Command, client: &mut Client, mut keep: impl FnMut(Task)) -> Result<(), Error> {
+/// them, read with the groups of `show`.
+fn select(
+    cmd: &Command,
+    me: Me,
+    show: ShowFlags,
+    client: &mut Client,
+    mut keep: impl FnMut(Task),
+) -> Result<(), Error> {
     let mut keep = |task: Task| {
-        if wanted(cmd, &task) {
+        if select::wanted(cmd, me, &task) {
             keep(task);
         }
     };
@@ -103,7 +133,7 @@ fn select(cmd: &Command, client: &mut Client, mut keep: impl FnMut(Task)) -> Res
                 DumpStrategy::One
             };
             for pid in pids {
-                let dump = match client.dump(strategy, Some(pid), ShowFlags::BASE) {
+                let dump = match client.dump(strategy, Some(pid), show) {
                     Err(Error::NoSuchTask { .. }) => continue,
                     other => other?,
                 };
@@ -118,8 +148,30 @@ fn select(cmd: &Command, client: &mut Client, mut keep: impl FnMut(Task)) -> Res
             } else {
                 DumpStrategy::All
             };
-            for task in client.dump(strategy, None, ShowFlags::BASE)? {
+            for task in client.dump(strategy, None, show)? {
                 keep(task?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives each thread-group leader of `tasks` its process's faults and
+/// times: procps shows a leader's line with those of the whole process
+/// (`/proc/PID/stat`), while a thread dump carries each thread's own.
+fn leaders_as_processes(client: &mut Client, tasks: &mut [Task]) -> Result<(), Error> {
+    let leaders: Vec<usize> = (0..tasks.len())
+        .filter(|&i| tasks[i].is_group_leader())
+        .collect();
+    for i in leaders {
+        let pid = tasks[i].pid;
+        let dump = match client.dump(DumpStrategy::One, Some(pid), ShowFlags::STAT) {
+            Err(Error::NoSuchTask { .. }) => continue,
+            other => other?,
+        };
+        for process in dump {
+            if let Some(stat) = process?.stat {
+                tasks[i].stat = Some(stat);
             }
         }
     }
@@ -128,30 +180,39 @@ fn select(cmd: &Command, client: &mut Client, mut keep: impl FnMut(Task)) -> Res
 
 /// Renders the rows of the selected tasks into `out` in procps' order:
 /// processes by pid, which is the dumps' order, so they are rendered as
-/// they come; threads by process, each process's leader first. Returns
-/// whether any task was selected.
+/// they come unless sorted; threads by process, each process's leader
+/// first. Returns whether any task was selected.
 fn render(
     cmd: &Command,
     client: &mut Client,
     layout: &mut Layout,
+    ctx: &mut Context,
     out: &mut Vec<u8>,
 ) -> Result<bool, Error> {
-    if !cmd.threads {
+    let me = Me::read();
+    let show = needs(cmd);
+    if !cmd.threads && cmd.sort.is_empty() {
         let mut any = false;
-        select(cmd, client, |task| {
-            layout.row(&task, out);
+        select(cmd, me, show, client, |task| {
+            layout.row(&task, b"", ctx, out);
             any = true;
         })?;
         return Ok(any);
     }
     let mut tasks = Vec::new();
-    select(cmd, client, |task| tasks.push(task))?;
-    // Both backends send threads in pid order; ps lists them by process,
-    // as /proc/PID/task lists them (the leader first, then the others as
-    // created, which is pid order but after a wrap).
-    tasks.sort_by_key(|t| (t.tgid, !t.is_group_leader(), t.pid));
+    select(cmd, me, show, client, |task| tasks.push(task))?;
+    if cmd.threads {
+        // Both backends send threads in pid order; ps lists them by
+        // process, as /proc/PID/task lists them (the leader first, then
+        // the others as created, which is pid order but after a wrap).
+        tasks.sort_by_key(|t| (t.tgid, !t.is_group_leader(), t.pid));
+        if show.contains(ShowFlags::STAT) {
+            leaders_as_processes(client, &mut tasks)?;
+        }
+    }
+    sort::sort(&mut tasks, &cmd.sort, ctx);
     for task in &tasks {
-        layout.row(task, out);
+        layout.row(task, b"", ctx, out);
     }
     Ok(!tasks.is_empty())
 }
@@ -180,18 +241,22 @@ fn run() -> Result<bool, String> {
         screen_cols = OUTBUF_SIZE;
     }
 
-    let mut layout = Layout::new(
-        &cmd.columns,
-        pid_length(),
-        screen_cols,
-        screen::utf8_locale(),
-    );
+    let mut layout = Layout::new(&cmd.columns, pid_length(), screen_cols);
+    let mut ctx = Context {
+        sys: system::System::read(),
+        names: names::Names::default(),
+        ttys: tty::Ttys::default(),
+        utf8: screen::utf8_locale(),
+        unix_f: cmd.formats.unix_f,
+        bsd_c: cmd.bsd_c,
+    };
     let mut client = Client::open(cmd.backend).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(64 << 10);
     if cmd.headers && layout.has_header() {
         layout.header(&mut out);
     }
-    let any = render(&cmd, &mut client, &mut layout, &mut out).map_err(|e| e.to_string())?;
+    let any =
+        render(&cmd, &mut client, &mut layout, &mut ctx, &mut out).map_err(|e| e.to_string())?;
     let mut stdout = io::stdout().lock();
     match stdout.write_all(&out).and_then(|()| stdout.flush()) {
         Ok(()) => {}

@@ -11,13 +11,12 @@
 //! wider than its width pushes the next ones right, and the next columns
 //! take the space back when they can.
 
-use std::io::Write;
-
 use task_diag::Task;
 use unicode_width::UnicodeWidthChar;
 
 use crate::columns::{ColumnSpec, Field, Just};
 use crate::screen::OUTBUF_SIZE;
+use crate::values::{self, Context};
 
 /// procps' SPACE_AMOUNT: the most spaces before a column.
 const SPACE_AMOUNT: i64 = 144;
@@ -40,15 +39,14 @@ pub struct Column {
 pub struct Layout {
     columns: Vec<Column>,
     active_cols: i64,
-    utf8: bool,
     /// The text of the column being laid out.
     cell: Vec<u8>,
 }
 
 impl Layout {
     /// The layout of `specs` with pid columns `pid_len` wide, on a screen
-    /// `screen_cols` wide, escaping names for a UTF-8 locale or not.
-    pub fn new(specs: &[ColumnSpec], pid_len: usize, screen_cols: i64, utf8: bool) -> Self {
+    /// `screen_cols` wide.
+    pub fn new(specs: &[ColumnSpec], pid_len: usize, screen_cols: i64) -> Self {
         let columns: Vec<Column> = specs
             .iter()
             .map(|spec| Column {
@@ -81,7 +79,6 @@ impl Layout {
         Self {
             columns,
             active_cols,
-            utf8,
             cell: Vec::new(),
         }
     }
@@ -100,33 +97,11 @@ impl Layout {
         });
     }
 
-    /// Appends the line of `task` to `out`.
-    pub fn row(&mut self, task: &Task, out: &mut Vec<u8>) {
-        let utf8 = self.utf8;
+    /// Appends the line of `task` to `out`, `prefix` (the forest's)
+    /// before its command.
+    pub fn row(&mut self, task: &Task, prefix: &[u8], ctx: &mut Context, out: &mut Vec<u8>) {
         self.line(out, |column, max_cells, cell| {
-            let number = |cell: &mut Vec<u8>, n: i32| {
-                // procps prints ids with "%u".
-                let _ = write!(cell, "{}", n.cast_unsigned());
-                cell.len()
-            };
-            match column.field {
-                Field::Tgid => number(cell, task.tgid),
-                Field::Tid => number(cell, task.pid),
-                Field::Ppid => number(cell, task.ppid),
-                Field::Pgid => number(cell, task.pgid),
-                Field::Sid => number(cell, task.sid),
-                Field::State => {
-                    cell.push(task.state.letter() as u8);
-                    1
-                }
-                // procps 4.0.2 shows a zombie's name alone (later versions
-                // add " <defunct>").
-                Field::Comm => {
-                    let mut left = max_cells;
-                    escape(task.comm_bytes(), &mut left, utf8, cell);
-                    max_cells - left
-                }
-            }
+            values::cell(column.field, task, ctx, max_cells, prefix, cell)
         });
     }
 
@@ -292,13 +267,21 @@ mod tests {
 
     fn lines(format: &str, cols: i64, tasks: &[Task]) -> String {
         let specs = parse_format(format.as_bytes()).unwrap();
-        let mut layout = Layout::new(&specs, 5, cols, true);
+        let mut layout = Layout::new(&specs, 5, cols);
+        let mut ctx = Context {
+            sys: crate::system::System::read(),
+            names: Default::default(),
+            ttys: Default::default(),
+            utf8: true,
+            unix_f: false,
+            bsd_c: false,
+        };
         let mut out = Vec::new();
         if layout.has_header() {
             layout.header(&mut out);
         }
         for t in tasks {
-            layout.row(t, &mut out);
+            layout.row(t, b"", &mut ctx, &mut out);
         }
         String::from_utf8(out).unwrap()
     }
@@ -310,40 +293,43 @@ mod tests {
         let wide = OUTBUF_SIZE;
         // All checked against procps 4.0.2.
         assert_eq!(
-            lines("pid,comm", wide, &[init]),
+            lines("pid,comm", wide, &[init.clone()]),
             "  PID COMMAND\n    1 process_api\n"
         );
         assert_eq!(
-            lines("pid,comm", 12, &[init, pool]),
+            lines("pid,comm", 12, &[init.clone(), pool.clone()]),
             "  PID COMMAND\n    1 proces\n    3 pool_w\n"
         );
         assert_eq!(
-            lines("pid,comm", 8, &[init, pool]),
+            lines("pid,comm", 8, &[init.clone(), pool.clone()]),
             "  PID COMMAND\n    1 process_ap\n    3 pool_workq\n"
         );
         assert_eq!(
-            lines("pid,ppid,comm", 8, &[init, pool]),
+            lines("pid,ppid,comm", 8, &[init.clone(), pool.clone()]),
             "  PID  PPID COMMAND\n    1     0 proc\n    3     2 pool\n"
         );
         assert_eq!(
-            lines("comm,pid", wide, &[init, pool]),
+            lines("comm,pid", wide, &[init.clone(), pool.clone()]),
             "COMMAND           PID\nprocess_api         1\npool_workqueue_     3\n"
         );
         assert_eq!(
-            lines("s,pid,comm=X", wide, &[init]),
+            lines("s,pid,comm=X", wide, &[init.clone()]),
             "S   PID X\nS     1 process_api\n"
         );
-        assert_eq!(lines("pid=,comm=", wide, &[init]), "    1 process_api\n");
         assert_eq!(
-            lines("pid=,comm=A", wide, &[init]),
+            lines("pid=,comm=", wide, &[init.clone()]),
+            "    1 process_api\n"
+        );
+        assert_eq!(
+            lines("pid=,comm=A", wide, &[init.clone()]),
             "      A\n    1 process_api\n"
         );
         assert_eq!(
-            lines("pid:8,comm", wide, &[init]),
+            lines("pid:8,comm", wide, &[init.clone()]),
             "     PID COMMAND\n       1 process_api\n"
         );
         assert_eq!(
-            lines("pid=PROCESS,comm", wide, &[init]),
+            lines("pid=PROCESS,comm", wide, &[init.clone()]),
             "PROCESS COMMAND\n      1 process_api\n"
         );
         let zombie = task(9, 1, TaskState::Zombie, b"sh");
