@@ -15,7 +15,7 @@ use zerocopy::IntoBytes;
 /// Runs `f` on an encoder over a buffer big enough for any test response;
 /// returns what it wrote.
 pub fn encode(f: impl FnOnce(&mut Encoder<'_>) -> Result<(), EmitError>) -> Vec<u8> {
-    let mut buf = vec![0xa5; 1 << 20];
+    let mut buf = vec![0xa5; 1 << 16];
     let mut enc = Encoder::new(&mut buf);
     f(&mut enc).expect("the test's response fits");
     let len = enc.len();
