@@ -8,6 +8,8 @@
 //! targets and [`zerocopy`] can derive [`IntoBytes`] (which refuses implicit
 //! padding). The `tests/layout.rs` test compares each size, offset and
 //! constant with the C header, compiled by the C compiler.
+//! [`TaskDiagStatVer0`] is the one structure that is not in the header: the
+//! published prefix of [`TaskDiagStat`], [`TASK_DIAG_STAT_SIZE_VER0`] bytes.
 //!
 //! Responses are only 4-byte aligned (`NLMSG_ALIGN`, `NLA_ALIGN`) while most
 //! structures hold `u64` fields: copy them out of a buffer with
