@@ -4,13 +4,18 @@
 //!
 //! A client writes one request (`struct nlmsghdr` then `struct
 //! task_diag_pid`: which tasks, which groups of attributes) and reads back a
-//! stream of netlink-format messages, one per task, ended by `NLMSG_DONE`.
-//! The ABI and its errors are described in `include/uapi/linux/task_diag.h`
-//! and `Documentation/filesystems/task_diag.rst`.
+//! stream of netlink-format messages, one per task (or several, for a task
+//! whose attributes do not fit in one), ended by `NLMSG_DONE`. The ABI and
+//! its errors are described in `include/uapi/linux/task_diag.h` and
+//! `Documentation/filesystems/task_diag.rst`.
 //!
 //! Guarantees of a dump:
 //!
 //! - `read()` returns whole messages only, as many as fit in the buffer.
+//!   Messages are built for the `read()` that returns them, into a buffer
+//!   that is empty again when it returns: a message that does not fit, or
+//!   that could not be copied, is dropped and built anew, and checked anew,
+//!   for the next `read()`, whoever makes it.
 //! - Tasks come in the order of their pid numbers in the pid namespace of the
 //!   procfs mount. The dump keeps a cursor (the next pid number), so a task
 //!   alive for the whole dump is reported exactly once, whatever forks and
@@ -18,19 +23,39 @@
 //! - A task is reported only if the opener of the file, the writer of the
 //!   request and the reader could each read it under ptrace rules
 //!   (`PTRACE_MODE_READ_FSCREDS`): a passed file descriptor never shows more
-//!   than the weakest of them could see.
+//!   than the weakest of them could see. A task continued in another message
+//!   is checked again for the reader of that message.
+//!
+//! How the work is bounded:
+//!
+//! - The groups that never sleep (BASE, CRED, STAT) are built in an RCU
+//!   read-side critical section that examines at most [`EXAMINE_MAX`] tasks,
+//!   visible or not, before it ends, reschedules, and stops the dump if a
+//!   fatal signal is pending.
+//! - For the groups that sleep (STATM, CMDLINE, NAME), the task is pinned by
+//!   a reference and the section is left. Its memory is taken as
+//!   `mm_access()` does: under the exec update lock, with the viewers checked
+//!   again there, so that an `execve()` of a set-user-ID program between the
+//!   check and the read cannot show the new program's memory. No lock of the
+//!   task is held across `copy_to_user()`, and none across system calls: a
+//!   continued task keeps only references that pin no memory of its own.
+//! - The buffer of built messages ([`BUF_LEN`] bytes) is allocated when a
+//!   request is written, charged to the writer's memory cgroup, and freed
+//!   when the dump has been read to its end or the file is closed.
 
-use core::mem::{offset_of, size_of};
+use core::mem::size_of;
 
 use kernel::{
     c_str,
     cred::Credential,
-    pid_namespace::{Pid, PidNamespace, TaskIds, TaskKind, TaskWalk},
+    mm::{Mm, MmWithUser},
+    pid_namespace::{PidNamespace, PidRef, TaskIds, TaskKind, TaskWalk, ThreadWalk},
     prelude::*,
     proc_fs::{OpenFile, ProcFile, Registration},
+    proc_task::NAME_LEN,
     sync::{new_mutex, rcu, Mutex},
-    task::Task,
-    types::ARef,
+    task::{self, Pid, Task},
+    types::{ARef, AsBytes, FromBytes},
     uaccess::{UserSliceReader, UserSliceWriter},
     uapi,
 };
@@ -55,31 +80,111 @@ impl kernel::Module for TaskDiagModule {
     }
 }
 
+/// Declares a transparent wrapper of a uapi structure that crosses to user
+/// space, with its published size.
+macro_rules! wire_types {
+    ($($(#[$meta:meta])* $name:ident($c:ident) = $size:expr;)*) => {$(
+        $(#[$meta])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy)]
+        struct $name(uapi::$c);
+
+        kernel::static_assert!(size_of::<$name>() == $size);
+
+        // SAFETY: The structure holds integers and arrays of integers only,
+        // so every bit pattern is a valid value.
+        unsafe impl FromBytes for $name {}
+
+        // SAFETY: As above; and every byte belongs to a field: the header
+        // spells out all padding as reserved fields, and the size asserted
+        // above is the published size, the sum of the fields' sizes.
+        unsafe impl AsBytes for $name {}
+
+        impl $name {
+            /// The structure with every field zero.
+            fn zeroed() -> Self {
+                // SAFETY: Every bit pattern is a valid value (`FromBytes`),
+                // all zeros included.
+                unsafe { core::mem::zeroed() }
+            }
+        }
+    )*};
+}
+
+wire_types! {
+    /// `struct nlmsghdr`.
+    NlMsgHdr(nlmsghdr) = 16;
+    /// `struct nlattr`.
+    NlAttr(nlattr) = 4;
+    /// `struct task_diag_pid`, the request.
+    ReqPayload(task_diag_pid) = 24;
+    /// `struct task_diag_msg`, the first payload of a task message.
+    MsgHdr(task_diag_msg) = 12;
+    /// `struct task_diag_base`.
+    Base(task_diag_base) = 44;
+    /// `struct task_diag_creds`.
+    Creds(task_diag_creds) = 64;
+    /// `struct task_diag_stat`, with the appended fields.
+    Stat(task_diag_stat) = 112;
+    /// `struct task_diag_statm`.
+    Statm(task_diag_statm) = 120;
+}
+
 /// Length of `struct nlmsghdr`.
-const NLMSG_HDRLEN: usize = size_of::<uapi::nlmsghdr>();
+const NLMSG_HDRLEN: usize = size_of::<NlMsgHdr>();
 /// Length of `struct nlattr`.
-const NLA_HDRLEN: usize = size_of::<uapi::nlattr>();
+const NLA_HDRLEN: usize = size_of::<NlAttr>();
 /// Length of the request payload this kernel knows.
-const REQ_LEN: usize = size_of::<uapi::task_diag_pid>();
+const REQ_LEN: usize = size_of::<ReqPayload>();
 /// Longest request payload accepted: as for other extensible structs, a page.
 const REQ_MAX: usize = 4096;
 /// Longest message built. A task whose attributes do not fit continues in
 /// the next message (`TASK_DIAG_FLAG_CONT`).
-const MSG_MAX: usize = 4096;
-/// Size of the per-file buffer of built messages: whole messages are
-/// batched into it and copied to the reader together.
+const MSG_MAX: usize = 8192;
+/// Size of the buffer of built messages, copied to the reader together.
 const BUF_LEN: usize = 4 * MSG_MAX;
+/// Tasks examined, visible or not, in one RCU read-side critical section.
+const EXAMINE_MAX: usize = 256;
+/// Length of the `NLMSG_DONE` message.
+const DONE_LEN: usize = NLMSG_HDRLEN + size_of::<i32>();
 /// The highest attribute type (group number).
 const ATTR_MAX: u32 = uapi::__TASK_DIAG_ATTR_MAX - 1;
-/// Groups this kernel reports today; any other bit, unknown to the ABI or
-/// not implemented yet, is `EINVAL`.
-const SHOW_SUPPORTED: u64 = 1u64 << uapi::TASK_DIAG_BASE;
+/// Longest record of the VMA group the ABI allows: the record, its
+/// statistics and a name of `PATH_MAX` bytes, NUL included, padded.
+const VMA_RECORD_MAX: usize = 64 + 80 + PATH_MAX + 8;
+/// `PATH_MAX` of `<linux/limits.h>`.
+const PATH_MAX: usize = 4096;
+/// The groups a message can hold that are never split.
+const WHOLE_GROUPS_MAX: usize = 4 * NLA_HDRLEN
+    + size_of::<Base>()
+    + size_of::<Creds>()
+    + size_of::<Stat>()
+    + size_of::<Statm>()
+    + NAME_LEN;
 
-kernel::static_assert!(NLMSG_HDRLEN == 16);
-kernel::static_assert!(NLA_HDRLEN == 4);
-kernel::static_assert!(REQ_LEN == 24);
-kernel::static_assert!(size_of::<uapi::task_diag_msg>() == 12);
-kernel::static_assert!(size_of::<uapi::task_diag_base>() == 44);
+kernel::static_assert!(
+    MSG_MAX
+        >= NLMSG_HDRLEN + size_of::<MsgHdr>() + WHOLE_GROUPS_MAX + NLA_HDRLEN + VMA_RECORD_MAX
+);
+kernel::static_assert!(ATTR_MAX == uapi::TASK_DIAG_NAME);
+
+/// The bit of group `g` in `show_flags`.
+const fn show(g: u32) -> u64 {
+    1u64 << g
+}
+
+/// Groups this kernel reports; any other bit, unknown to the ABI or not
+/// implemented yet, is `EINVAL`.
+const SHOW_SUPPORTED: u64 = show(uapi::TASK_DIAG_BASE)
+    | show(uapi::TASK_DIAG_CRED)
+    | show(uapi::TASK_DIAG_STAT)
+    | show(uapi::TASK_DIAG_STATM)
+    | show(uapi::TASK_DIAG_CMDLINE)
+    | show(uapi::TASK_DIAG_NAME);
+
+/// Groups built outside RCU, with a task reference: they may sleep.
+const SHOW_SLEEPING: u64 =
+    show(uapi::TASK_DIAG_STATM) | show(uapi::TASK_DIAG_CMDLINE) | show(uapi::TASK_DIAG_NAME);
 
 /// Which tasks a request asks for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -115,64 +220,31 @@ struct Request {
     show: u64,
     strategy: Strategy,
     seq: u32,
-    /// The pid of `One`; the process id of `Children` and `Thread`.
-    target: Pid,
-}
-
-/// Reads a native-endian `u32` at `off` of `b`; 0 past the end (the callers
-/// only read inside buffers whose length they checked).
-fn get_u32(b: &[u8], off: usize) -> u32 {
-    let mut v = [0u8; 4];
-    if let Some(s) = b.get(off..off + 4) {
-        v.copy_from_slice(s);
-    }
-    u32::from_ne_bytes(v)
-}
-
-fn get_u64(b: &[u8], off: usize) -> u64 {
-    let mut v = [0u8; 8];
-    if let Some(s) = b.get(off..off + 8) {
-        v.copy_from_slice(s);
-    }
-    u64::from_ne_bytes(v)
-}
-
-/// Copies `data` into `b` at `off` (no-op past the end).
-fn put(b: &mut [u8], off: usize, data: &[u8]) {
-    if let Some(d) = b.get_mut(off..off + data.len()) {
-        d.copy_from_slice(data);
-    }
+    /// The pid number of `One`, `Children` and `Thread`.
+    pid: Pid,
 }
 
 impl Request {
-    /// Parses and validates the bytes of a request: `struct nlmsghdr` then
-    /// `struct task_diag_pid` (the payload, possibly longer, then zero).
-    fn parse(hdr: &[u8; NLMSG_HDRLEN], pid: &[u8; REQ_LEN], total: usize) -> Result<Self> {
-        if get_u32(hdr, offset_of!(uapi::nlmsghdr, nlmsg_len)) as usize != total {
+    /// Validates a request whose bytes, `total` in all, were `hdr` and `req`.
+    fn parse(hdr: &NlMsgHdr, req: &ReqPayload, total: usize) -> Result<Self> {
+        if hdr.0.nlmsg_len as usize != total || req.0.reserved != 0 {
             return Err(EINVAL);
         }
-        let show = get_u64(pid, offset_of!(uapi::task_diag_pid, show_flags));
-        let strategy =
-            Strategy::from_u64(get_u64(pid, offset_of!(uapi::task_diag_pid, dump_strategy)))?;
-        let target = get_u32(pid, offset_of!(uapi::task_diag_pid, pid));
-        if get_u32(pid, offset_of!(uapi::task_diag_pid, reserved)) != 0 {
+        let strategy = Strategy::from_u64(req.0.dump_strategy)?;
+        if req.0.show_flags & !SHOW_SUPPORTED != 0 {
             return Err(EINVAL);
         }
-        if show & !SHOW_SUPPORTED != 0 {
-            return Err(EINVAL);
-        }
-        // ALL and ALL_THREAD ignore the pid; for the others a pid that
-        // cannot exist is simply not found (ESRCH) when the dump starts.
-        let target = match strategy {
-            Strategy::All | Strategy::AllThread => 0,
-            _ => Pid::try_from(target).unwrap_or(0),
-        };
         Ok(Self {
-            show,
+            show: req.0.show_flags,
             strategy,
-            seq: get_u32(hdr, offset_of!(uapi::nlmsghdr, nlmsg_seq)),
-            target,
+            seq: hdr.0.nlmsg_seq,
+            // A pid that cannot exist is simply not found (ESRCH).
+            pid: Pid::try_from(req.0.pid).unwrap_or(0),
         })
+    }
+
+    fn wants(&self, g: u32) -> bool {
+        self.show & show(g) != 0
     }
 }
 
@@ -199,157 +271,666 @@ impl Viewers {
     }
 }
 
-/// Built messages waiting to be read, in a buffer allocated once per open
-/// file.
-///
-/// The buffer holds whole messages, then possibly the message being built
-/// from `start`. A new message is only started when [`MSG_MAX`] bytes are
-/// free, so building never runs out of room.
+/// A task whose messages continue.
+#[derive(Clone)]
+struct Cont {
+    task: ARef<Task>,
+    /// The ids of its first message, repeated in the next ones.
+    msg: MsgHdr,
+    /// The group the next message starts at.
+    group: u32,
+    /// Bytes of that group sent already (CMDLINE).
+    offset: usize,
+    /// The memory the split group was read from: a task that runs a new
+    /// program meanwhile ends that group.
+    mm: Option<ARef<Mm>>,
+}
+
+/// Where a dump stands between two messages.
+#[derive(Clone)]
+struct Pos {
+    /// The pid number the walk resumes at.
+    next: Pid,
+    /// A task whose messages continue, before the walk resumes.
+    cont: Option<Cont>,
+    /// The walk is over: the next message is `NLMSG_DONE`.
+    ended: bool,
+}
+
+/// Built messages, for one `read()`.
 ///
 /// # Invariants
 ///
-/// `start <= len <= buf.len()`.
+/// `len <= buf.len()`; `buf[..len]` holds whole messages, then possibly the
+/// message being built from `start`.
 struct MsgBuf {
     buf: KVec<u8>,
     len: usize,
     start: usize,
+    /// Where the message being built must end at the latest.
+    limit: usize,
+    /// Attributes in the message being built.
+    attrs: usize,
 }
 
 impl MsgBuf {
     fn new() -> Result<Self> {
         Ok(Self {
-            buf: KVec::from_elem(0u8, BUF_LEN, GFP_KERNEL)?,
+            buf: KVec::from_elem(0u8, BUF_LEN, GFP_KERNEL_ACCOUNT)?,
             len: 0,
             start: 0,
+            limit: 0,
+            attrs: 0,
         })
     }
 
-    fn is_empty(&self) -> bool {
-        self.len == 0
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
     }
 
-    /// Whether a new message can be started.
-    fn can_begin(&self) -> bool {
-        self.buf.len() - self.len >= MSG_MAX
+    fn clear(&mut self) {
+        // INVARIANT: No message.
+        self.len = 0;
+        self.start = 0;
     }
 
-    /// Length of the longest run of whole messages at the front that fits
-    /// in `max` bytes.
-    fn whole_prefix(&self, max: usize) -> usize {
-        let mut off = 0;
-        while off < self.len {
-            let n = get_u32(&self.buf, off + offset_of!(uapi::nlmsghdr, nlmsg_len)) as usize;
-            if n == 0 || off + n > max {
-                break;
-            }
-            off += n;
-        }
-        off
-    }
-
-    fn bytes(&self, n: usize) -> &[u8] {
-        self.buf.get(..n).unwrap_or(&[])
-    }
-
-    /// Drops the first `n` bytes, read by the reader.
-    fn consume(&mut self, n: usize) {
-        let n = n.min(self.len);
-        self.buf.copy_within(n..self.len, 0);
-        // INVARIANT: both shrink by the same amount, within the buffer.
-        self.len -= n;
-        self.start = self.start.saturating_sub(n);
-    }
-
-    /// Appends `data` to the message being built, if it fits.
-    fn append(&mut self, data: &[u8]) {
-        let end = self.len + data.len();
-        if let Some(dst) = self.buf.get_mut(self.len..end) {
-            dst.copy_from_slice(data);
-            // INVARIANT: `end` is within `buf`, as `get_mut` succeeded.
-            self.len = end;
+    fn write_at<T: AsBytes>(&mut self, off: usize, v: &T) {
+        let b = v.as_bytes();
+        if let Some(dst) = self.buf.get_mut(off..off + b.len()) {
+            dst.copy_from_slice(b);
         }
     }
 
-    /// Writes `v` at `off` of the message being built.
-    fn put_u32(&mut self, off: usize, v: u32) {
-        put(&mut self.buf, self.start + off, &v.to_ne_bytes());
-    }
-
-    /// Starts a message: a `struct nlmsghdr` whose length is set by
-    /// [`Self::finish`]. The caller checked [`Self::can_begin`].
-    fn begin(&mut self, ty: u16, seq: u32) {
-        // INVARIANT: `len` is within the buffer.
-        self.start = self.len;
-        let mut hdr = [0u8; NLMSG_HDRLEN];
-        put(
-            &mut hdr,
-            offset_of!(uapi::nlmsghdr, nlmsg_type),
-            &ty.to_ne_bytes(),
-        );
-        let flags = uapi::NLM_F_MULTI as u16;
-        put(
-            &mut hdr,
-            offset_of!(uapi::nlmsghdr, nlmsg_flags),
-            &flags.to_ne_bytes(),
-        );
-        put(
-            &mut hdr,
-            offset_of!(uapi::nlmsghdr, nlmsg_seq),
-            &seq.to_ne_bytes(),
-        );
-        self.append(&hdr);
-    }
-
-    fn finish(&mut self) {
-        let len = (self.len - self.start) as u32;
-        self.put_u32(offset_of!(uapi::nlmsghdr, nlmsg_len), len);
-    }
-
-    /// Appends one attribute, padded to 4 bytes; `false` when the message
-    /// would grow past [`MSG_MAX`].
-    fn attr(&mut self, ty: u16, payload: &[u8]) -> bool {
-        let len = NLA_HDRLEN + payload.len();
-        let padded = (len + 3) & !3;
-        if self.len - self.start + padded > MSG_MAX {
+    /// Appends `v` to the message being built; `false` when it would pass
+    /// the message's limit.
+    fn push<T: AsBytes>(&mut self, v: &T) -> bool {
+        let end = self.len + size_of::<T>();
+        if end > self.limit {
             return false;
         }
-        let mut hdr = [0u8; NLA_HDRLEN];
-        put(
-            &mut hdr,
-            offset_of!(uapi::nlattr, nla_len),
-            &(len as u16).to_ne_bytes(),
-        );
-        put(
-            &mut hdr,
-            offset_of!(uapi::nlattr, nla_type),
-            &ty.to_ne_bytes(),
-        );
-        self.append(&hdr);
-        self.append(payload);
-        self.append(&[0u8; 3][..padded - len]);
+        self.write_at(self.len, v);
+        // INVARIANT: `end <= limit <= buf.len()`.
+        self.len = end;
         true
+    }
+
+    /// Starts a message of type `ty` that may take up to `max` bytes, with
+    /// `payload` after its header; `false` when they do not fit.
+    fn begin<T: AsBytes>(&mut self, ty: u32, seq: u32, max: usize, payload: &T) -> bool {
+        // INVARIANT: `start` is `len`, and `limit` within the buffer.
+        self.start = self.len;
+        self.limit = (self.len + max).min(self.buf.len());
+        self.attrs = 0;
+        let mut hdr = NlMsgHdr::zeroed();
+        hdr.0.nlmsg_type = ty as u16;
+        hdr.0.nlmsg_flags = uapi::NLM_F_MULTI as u16;
+        hdr.0.nlmsg_seq = seq;
+        if self.push(&hdr) && self.push(payload) {
+            return true;
+        }
+        self.rollback();
+        false
+    }
+
+    /// Ends the message being built: sets its length.
+    fn finish(&mut self) {
+        let len = (self.len - self.start) as u32;
+        self.write_at(self.start, &len);
+    }
+
+    /// Drops the message being built.
+    fn rollback(&mut self) {
+        // INVARIANT: back to the whole messages before it.
+        self.len = self.start;
+    }
+
+    /// Payload bytes an attribute could still hold in the message.
+    fn room(&self) -> usize {
+        (self.limit - self.len).saturating_sub(NLA_HDRLEN) & !3
+    }
+
+    /// Appends an attribute whose payload `fill` writes into the buffer
+    /// it is given (at most [`Self::room`] bytes), returning its length.
+    fn attr_with(&mut self, ty: u32, fill: impl FnOnce(&mut [u8]) -> Result<usize>) -> Result {
+        let room = self.room();
+        let off = self.len + NLA_HDRLEN;
+        let dst = self.buf.get_mut(off..off + room).ok_or(EINVAL)?;
+        let n = fill(dst)?.min(room);
+        let padded = (n + 3) & !3;
+        if let Some(pad) = self.buf.get_mut(off + n..off + padded) {
+            pad.fill(0);
+        }
+        let mut nla = NlAttr::zeroed();
+        nla.0.nla_len = (NLA_HDRLEN + n) as u16;
+        nla.0.nla_type = ty as u16;
+        self.write_at(self.len, &nla);
+        // INVARIANT: `off + padded <= off + room`, within the limit.
+        self.len = off + padded;
+        self.attrs += 1;
+        Ok(())
+    }
+
+    /// Appends an attribute holding `v`; `false` when it does not fit.
+    fn attr<T: AsBytes>(&mut self, ty: u32, v: &T) -> Result<bool> {
+        let b = v.as_bytes();
+        if self.room() < b.len() {
+            return Ok(false);
+        }
+        self.attr_with(ty, |dst| {
+            dst.get_mut(..b.len()).ok_or(EINVAL)?.copy_from_slice(b);
+            Ok(b.len())
+        })?;
+        Ok(true)
     }
 }
 
-/// Where a dump stands.
-enum Phase {
-    /// No request, or the last dump was read to its end: `read()` returns 0.
-    Idle,
-    /// Tasks with pid numbers from `cursor` on are still to come.
-    Dumping {
-        req: Request,
-        cursor: Pid,
-        viewers: Viewers,
-        /// A task whose messages continue, with the next group to emit.
-        cont: Option<(ARef<Task>, u32)>,
-    },
+/// How far a task's groups got into its message.
+enum Progress {
+    /// Every requested group is in.
+    Complete,
+    /// The message is full: the task continues at this group and offset.
+    Split(u32, usize),
+    /// The next group sleeps: the caller leaves RCU and goes on from it.
+    Sleep(u32),
+    /// The task became invisible or went away: drop its message.
+    Skip,
+}
+
+/// The memory of a task, as the groups that read it see it.
+enum TaskMm {
+    /// Not looked up yet.
+    Unknown,
+    /// The viewers may no longer read the task (it ran a program they may
+    /// not read, say).
+    Denied,
+    /// A kernel thread or a task that has exited.
+    None,
+    /// Its live memory.
+    Live(ARef<MmWithUser>),
+}
+
+/// One task's message being built.
+struct TaskMsg<'a> {
+    task: &'a Task,
+    ids: TaskIds,
+    /// STAT of the whole thread group rather than of the thread.
+    whole: bool,
+    mm: TaskMm,
+}
+
+/// What building the next messages came to.
+enum Step {
+    /// Go on with the next task.
+    Continue,
+    /// The reader's room cannot take the next message.
+    Full,
+    /// The buffer is full.
+    More,
+    /// An RCU read-side critical section examined [`EXAMINE_MAX`] tasks:
+    /// reschedule before the next.
+    Yield,
+}
+
+/// What filling the buffer for a `read()` ended on.
+enum Fill {
+    /// The buffer is full; more may follow in the reader's room.
+    More,
+    /// The reader's room cannot take the next message.
+    Full,
+    /// `NLMSG_DONE` is in the buffer: the dump is over.
+    Done,
+    /// An error (`EINTR` for a fatal signal, `ENOMEM`): stop here.
+    Stop(Error),
+}
+
+/// A dump under way.
+struct Dump {
+    req: Request,
+    viewers: Viewers,
+    /// The task of `One`, the process of `Children` and `Thread`.
+    target: Option<ARef<PidRef>>,
+    pos: Pos,
+    msg: MsgBuf,
+}
+
+/// The tasks a walk takes them from.
+enum Walk<'a> {
+    Ns(TaskWalk<'a>),
+    Threads(ThreadWalk<'a>),
+    One(Option<(Pid, &'a Task)>),
+}
+
+impl<'a> Iterator for Walk<'a> {
+    type Item = (Pid, &'a Task);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Walk::Ns(w) => w.next(),
+            Walk::Threads(w) => w.next(),
+            Walk::One(t) => t.take(),
+        }
+    }
+}
+
+/// The walk of the tasks of `req` from pid number `next`, in the RCU
+/// read-side critical section of `rcu`; `target` is the dump's.
+fn walk_from<'a>(
+    req: &Request,
+    target: Option<&'a PidRef>,
+    next: Pid,
+    ns: &'a PidNamespace,
+    rcu: &'a rcu::Guard,
+) -> Walk<'a> {
+    // One lookup at a time when each task's groups leave the section.
+    let batch = if req.show & SHOW_SLEEPING != 0 {
+        1
+    } else {
+        TaskWalk::BATCH
+    };
+    match (req.strategy, target) {
+        (Strategy::All | Strategy::Children, _) => {
+            Walk::Ns(ns.walk_n(next, TaskKind::Leader, batch, rcu))
+        }
+        (Strategy::AllThread, _) => Walk::Ns(ns.walk_n(next, TaskKind::Thread, batch, rcu)),
+        (Strategy::Thread, Some(tgid)) => Walk::Threads(ThreadWalk::new(ns, tgid, next, rcu)),
+        (Strategy::One, Some(pid)) if next <= req.pid => {
+            Walk::One(pid.task(TaskKind::Thread, rcu).map(|t| (req.pid, t)))
+        }
+        _ => Walk::One(None),
+    }
+}
+
+impl Dump {
+    /// Whether the walk's `task` belongs to the dump.
+    fn wanted(&self, task: &Task, rcu: &rcu::Guard) -> bool {
+        match (self.req.strategy, &self.target) {
+            (Strategy::Children, Some(tgid)) => task
+                .parent_tgid_pid(rcu)
+                .is_some_and(|p| p == &**tgid),
+            _ => true,
+        }
+    }
+
+    /// Whether STAT describes the thread group rather than the thread.
+    fn whole(&self, ids: &TaskIds) -> bool {
+        match self.req.strategy {
+            Strategy::All | Strategy::Children => true,
+            Strategy::AllThread | Strategy::Thread => false,
+            Strategy::One => ids.pid == ids.tgid,
+        }
+    }
+
+    /// Builds messages for a `read()` with `room` bytes into `self.msg`.
+    fn fill(&mut self, ns: &PidNamespace, reader: &Credential, room: usize) -> Fill {
+        loop {
+            let max = MSG_MAX.min(room - self.msg.len);
+            if self.msg.buf.len() - self.msg.len < max {
+                return Fill::More;
+            }
+            let step = if let Some(cont) = self.pos.cont.take() {
+                self.build_cont(ns, reader, cont, max)
+            } else if self.pos.ended {
+                if !self.msg.begin(uapi::NLMSG_DONE, self.req.seq, max, &0i32) {
+                    return Fill::Full;
+                }
+                self.msg.finish();
+                return Fill::Done;
+            } else {
+                self.build_walk(ns, reader, room)
+            };
+            match step {
+                Ok(Step::Continue) => {}
+                Ok(Step::Full) => return Fill::Full,
+                Ok(Step::More) => return Fill::More,
+                Ok(Step::Yield) => {
+                    // A section ended after examining many tasks.
+                    task::cond_resched();
+                    if kernel::current!().fatal_signal_pending() {
+                        return Fill::Stop(EINTR);
+                    }
+                }
+                Err(e) => return Fill::Stop(e),
+            }
+        }
+    }
+
+    /// The next task of the walk at or after the cursor that belongs to the
+    /// dump and that the viewers may read, with its ids; moves the cursor
+    /// past every task examined. `None` at the end of the walk, or after
+    /// [`EXAMINE_MAX`] tasks have been examined.
+    fn find<'a>(
+        &mut self,
+        walk: &mut Walk<'a>,
+        ns: &'a PidNamespace,
+        reader: &Credential,
+        examined: &mut usize,
+        rcu: &'a rcu::Guard,
+    ) -> Option<(&'a Task, TaskIds)> {
+        while *examined < EXAMINE_MAX {
+            let (nr, task) = walk.next()?;
+            *examined += 1;
+            self.pos.next = nr.saturating_add(1);
+            let ids = task.ids_in(ns, rcu);
+            // A task reaped since the lookup has no pid here.
+            if ids.pid != 0 && self.wanted(task, rcu) && self.viewers.may_read(reader, task) {
+                return Some((task, ids));
+            }
+        }
+        None
+    }
+
+    /// Builds the messages of the next tasks of the walk in one RCU
+    /// read-side critical section, leaving it for a task with groups that
+    /// sleep.
+    fn build_walk(&mut self, ns: &PidNamespace, reader: &Credential, room: usize) -> Result<Step> {
+        let target = self.target.clone();
+        let guard = rcu::read_lock();
+        let mut walk = walk_from(&self.req, target.as_deref(), self.pos.next, ns, &guard);
+        let mut examined = 0;
+        loop {
+            let max = MSG_MAX.min(room - self.msg.len);
+            if self.msg.buf.len() - self.msg.len < max {
+                return Ok(Step::More);
+            }
+            let before = self.pos.next;
+            let Some((task, ids)) = self.find(&mut walk, ns, reader, &mut examined, &guard) else {
+                if examined < EXAMINE_MAX {
+                    self.pos.ended = true;
+                    return Ok(Step::Continue);
+                }
+                return Ok(Step::Yield);
+            };
+            let mut tm = TaskMsg {
+                task,
+                ids,
+                whole: self.whole(&ids),
+                mm: TaskMm::Unknown,
+            };
+            let mut hdr = MsgHdr::zeroed();
+            hdr.0.pid = ids.pid as u32;
+            hdr.0.tgid = ids.tgid as u32;
+            if !self.msg.begin(uapi::TASK_DIAG_CMD_GET, self.req.seq, max, &hdr) {
+                self.pos.next = before;
+                return Ok(Step::Full);
+            }
+            let progress = match self.build_groups(ns, reader, &mut tm, 0, 0, Some(&guard)) {
+                Ok(Progress::Sleep(group)) => {
+                    // The rest sleeps: pin the task and leave RCU.
+                    let task = ARef::from(task);
+                    drop(guard);
+                    let mut tm = TaskMsg {
+                        task: &task,
+                        ids,
+                        whole: tm.whole,
+                        mm: TaskMm::Unknown,
+                    };
+                    let progress = self.build_groups(ns, reader, &mut tm, group, 0, None);
+                    let step = self.end_task(&task, hdr, progress, tm.mm);
+                    if !matches!(step, Ok(Step::Continue)) {
+                        self.pos.next = before;
+                    }
+                    return step;
+                }
+                progress => progress,
+            };
+            match self.end_task(task, hdr, progress, TaskMm::Unknown) {
+                Ok(Step::Continue) => {}
+                step => {
+                    self.pos.next = before;
+                    return step;
+                }
+            }
+        }
+    }
+
+    /// Ends the message being built for `task`: finished, or marked
+    /// `TASK_DIAG_FLAG_CONT` when split (the task is continued), or dropped
+    /// when the task is skipped. A message that could hold nothing, or that
+    /// failed, is dropped too, and [`Step::Full`] or the error is returned:
+    /// the caller goes back to before it.
+    fn end_task(
+        &mut self,
+        task: &Task,
+        mut hdr: MsgHdr,
+        progress: Result<Progress>,
+        mm: TaskMm,
+    ) -> Result<Step> {
+        match progress {
+            Ok(Progress::Complete) => self.msg.finish(),
+            Ok(Progress::Skip) => self.msg.rollback(),
+            Ok(Progress::Split(group, offset)) if self.msg.attrs > 0 => {
+                hdr.0.flags = uapi::TASK_DIAG_FLAG_CONT;
+                self.msg.write_at(self.msg.start + NLMSG_HDRLEN, &hdr);
+                self.msg.finish();
+                self.pos.cont = Some(Cont {
+                    task: task.into(),
+                    msg: hdr,
+                    group,
+                    offset,
+                    mm: match mm {
+                        TaskMm::Live(mm) => Some(ARef::<Mm>::from(&**mm)),
+                        _ => None,
+                    },
+                });
+            }
+            Ok(_) => {
+                // Nothing fits in the reader's room.
+                self.msg.rollback();
+                return Ok(Step::Full);
+            }
+            Err(e) => {
+                self.msg.rollback();
+                return Err(e);
+            }
+        }
+        Ok(Step::Continue)
+    }
+
+    /// Builds the next message of a continued task, checked again for
+    /// `reader`. When it fails or cannot hold anything, the task stays
+    /// continued.
+    fn build_cont(
+        &mut self,
+        ns: &PidNamespace,
+        reader: &Credential,
+        cont: Cont,
+        max: usize,
+    ) -> Result<Step> {
+        let ids = {
+            let guard = rcu::read_lock();
+            cont.task.ids_in(ns, &guard)
+        };
+        if ids.pid == 0 || !self.viewers.may_read(reader, &cont.task) {
+            // Gone, or invisible to this reader: the task ends here.
+            return Ok(Step::Continue);
+        }
+        let mut tm = TaskMsg {
+            task: &cont.task,
+            ids,
+            whole: self.whole(&ids),
+            mm: TaskMm::Unknown,
+        };
+        let mut hdr = cont.msg;
+        hdr.0.flags = 0;
+        if !self.msg.begin(uapi::TASK_DIAG_CMD_GET, self.req.seq, max, &hdr) {
+            self.pos.cont = Some(cont);
+            return Ok(Step::Full);
+        }
+        let progress = self.build_groups_cont(ns, reader, &mut tm, &cont);
+        let mm = core::mem::replace(&mut tm.mm, TaskMm::Unknown);
+        let step = self.end_task(&cont.task, hdr, progress, mm);
+        if !matches!(step, Ok(Step::Continue)) {
+            self.pos.cont = Some(cont);
+        }
+        step
+    }
+
+    /// [`Self::build_groups`] for the next message of `cont`, whose split
+    /// group ends if the task's memory is no longer the one it was read
+    /// from.
+    fn build_groups_cont(
+        &mut self,
+        ns: &PidNamespace,
+        reader: &Credential,
+        tm: &mut TaskMsg<'_>,
+        cont: &Cont,
+    ) -> Result<Progress> {
+        let (group, offset) = match &cont.mm {
+            Some(old) => {
+                self.load_mm(reader, tm)?;
+                match &tm.mm {
+                    TaskMm::Live(now) if core::ptr::eq(now.as_raw(), old.as_raw()) => {
+                        (cont.group, cont.offset)
+                    }
+                    // A new program: its command line is not the one begun.
+                    TaskMm::Live(_) | TaskMm::None => (cont.group + 1, 0),
+                    TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
+                }
+            }
+            None => (cont.group, cont.offset),
+        };
+        self.build_groups(ns, reader, tm, group, offset, None)
+    }
+
+    /// Looks up the memory of `tm.task` the way `mm_access()` does: under
+    /// the exec update lock, with the viewers checked again.
+    fn load_mm(&self, reader: &Credential, tm: &mut TaskMsg<'_>) -> Result {
+        if !matches!(tm.mm, TaskMm::Unknown) {
+            return Ok(());
+        }
+        let _lock = tm.task.exec_update_read_killable()?;
+        if !self.viewers.may_read(reader, tm.task) {
+            tm.mm = TaskMm::Denied;
+            return Ok(());
+        }
+        tm.mm = match tm.task.get_mm() {
+            Some(mm) => TaskMm::Live(mm),
+            None => TaskMm::None,
+        };
+        Ok(())
+    }
+
+    /// Adds the requested groups from `first` on (its first `offset` bytes
+    /// sent already) to the message of `tm.task`. With `rcu`, in an RCU
+    /// read-side critical section, stops at the first group that sleeps.
+    fn build_groups(
+        &mut self,
+        ns: &PidNamespace,
+        reader: &Credential,
+        tm: &mut TaskMsg<'_>,
+        first: u32,
+        mut offset: usize,
+        rcu: Option<&rcu::Guard>,
+    ) -> Result<Progress> {
+        for g in first..=ATTR_MAX {
+            if !self.req.wants(g) {
+                continue;
+            }
+            if rcu.is_some() && show(g) & SHOW_SLEEPING != 0 {
+                return Ok(Progress::Sleep(g));
+            }
+            let fits = match g {
+                uapi::TASK_DIAG_BASE => self.msg.attr(g, &base(tm.task, &tm.ids))?,
+                uapi::TASK_DIAG_CRED => {
+                    let mut c = Creds::zeroed();
+                    tm.task.proc_creds(&mut c.0);
+                    self.msg.attr(g, &c)?
+                }
+                uapi::TASK_DIAG_STAT => {
+                    let mut st = Stat::zeroed();
+                    tm.task.proc_stat(ns, tm.whole, &mut st.0);
+                    self.msg.attr(g, &st)?
+                }
+                uapi::TASK_DIAG_STATM => {
+                    self.load_mm(reader, tm)?;
+                    let mut st = Statm::zeroed();
+                    match &tm.mm {
+                        TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
+                        TaskMm::None => {}
+                        TaskMm::Live(mm) => mm.proc_statm(&mut st.0),
+                    }
+                    self.msg.attr(g, &st)?
+                }
+                uapi::TASK_DIAG_CMDLINE => {
+                    self.load_mm(reader, tm)?;
+                    let mm = match &tm.mm {
+                        TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
+                        TaskMm::None => None,
+                        TaskMm::Live(mm) => Some(mm.clone()),
+                    };
+                    match mm {
+                        None => self.msg.attr_with(g, |_| Ok(0)).is_ok(),
+                        Some(mm) => {
+                            let room = self.msg.room();
+                            if room == 0 {
+                                return Ok(Progress::Split(g, offset));
+                            }
+                            let mut got = 0;
+                            self.msg.attr_with(g, |dst| {
+                                got = mm.proc_cmdline(offset, dst)?;
+                                Ok(got)
+                            })?;
+                            if got == room {
+                                // Full: more follows unless the line ends here.
+                                let mut peek = [0u8; 1];
+                                if mm.proc_cmdline(offset + got, &mut peek)? > 0 {
+                                    return Ok(Progress::Split(g, offset + got));
+                                }
+                            }
+                            true
+                        }
+                    }
+                }
+                uapi::TASK_DIAG_NAME => {
+                    let mut name = [0u8; NAME_LEN];
+                    let n = tm.task.proc_name(&mut name).min(NAME_LEN - 1);
+                    let bytes = name.get(..n + 1).unwrap_or(&name);
+                    if self.msg.room() < bytes.len() {
+                        false
+                    } else {
+                        self.msg.attr_with(g, |dst| {
+                            dst.get_mut(..bytes.len())
+                                .ok_or(EINVAL)?
+                                .copy_from_slice(bytes);
+                            Ok(bytes.len())
+                        })?;
+                        true
+                    }
+                }
+                // Other groups are refused when the request is written.
+                _ => true,
+            };
+            if !fits {
+                return Ok(Progress::Split(g, offset));
+            }
+            offset = 0;
+        }
+        Ok(Progress::Complete)
+    }
+}
+
+/// The `task_diag_base` payload of `task`, whose ids are `ids`.
+fn base(task: &Task, ids: &TaskIds) -> Base {
+    let mut b = Base::zeroed();
+    b.0.tgid = ids.tgid as u32;
+    b.0.pid = ids.pid as u32;
+    b.0.ppid = ids.ppid as u32;
+    b.0.tpid = ids.tracer as u32;
+    b.0.sid = ids.sid as u32;
+    b.0.pgid = ids.pgid as u32;
+    b.0.state = task.state_index() as u8;
+    let comm = task.comm();
+    for (dst, &src) in b.0.comm.iter_mut().zip(comm.iter()) {
+        *dst = src as _;
+    }
+    b
 }
 
 /// The state of one open file, under its mutex.
 struct State {
-    phase: Phase,
-    /// Whole messages not yet read.
-    msg: MsgBuf,
+    /// The dump under way; `None` before a request and after a dump was
+    /// read to its end (`read()` returns 0).
+    dump: Option<Dump>,
 }
 
 /// The state of one open `/proc/task_diag`.
@@ -358,165 +939,6 @@ struct TaskDiag {
     ns: ARef<PidNamespace>,
     #[pin]
     state: Mutex<State>,
-}
-
-/// The `task_diag_base` payload of `task`, whose ids are `ids`.
-fn base(task: &Task, ids: &TaskIds) -> [u8; size_of::<uapi::task_diag_base>()] {
-    let mut b = [0u8; size_of::<uapi::task_diag_base>()];
-    let fields = [
-        (offset_of!(uapi::task_diag_base, tgid), ids.tgid),
-        (offset_of!(uapi::task_diag_base, pid), ids.pid),
-        (offset_of!(uapi::task_diag_base, ppid), ids.ppid),
-        (offset_of!(uapi::task_diag_base, tpid), ids.tracer),
-        (offset_of!(uapi::task_diag_base, sid), ids.sid),
-        (offset_of!(uapi::task_diag_base, pgid), ids.pgid),
-    ];
-    for (off, v) in fields {
-        put(&mut b, off, &(v as u32).to_ne_bytes());
-    }
-    put(
-        &mut b,
-        offset_of!(uapi::task_diag_base, state),
-        &[task.state_index() as u8],
-    );
-    put(&mut b, offset_of!(uapi::task_diag_base, comm), &task.comm());
-    b
-}
-
-impl State {
-    /// The walk that a batch of the dump's messages takes its tasks from,
-    /// starting at the cursor; `None` for `One`, which looks its task up,
-    /// and when no dump is under way.
-    fn walk<'a>(&self, ns: &'a PidNamespace, guard: &'a rcu::Guard) -> Option<TaskWalk<'a>> {
-        let Phase::Dumping { req, cursor, .. } = &self.phase else {
-            return None;
-        };
-        let kind = match req.strategy {
-            Strategy::All | Strategy::Children => TaskKind::Leader,
-            Strategy::AllThread | Strategy::Thread => TaskKind::Thread,
-            Strategy::One => return None,
-        };
-        Some(ns.walk(*cursor, kind, guard))
-    }
-
-    /// Finds the next task of the dump at or after `cursor` that the viewers
-    /// may read: from `walk`, or for `One` by looking it up. Returns it with
-    /// its pid number in `ns` and its ids there, borrowed for the RCU
-    /// read-side critical section of `guard`, in which all of a task's work
-    /// is done without taking a reference.
-    fn next_task<'a>(
-        req: &Request,
-        cursor: Pid,
-        walk: &mut Option<TaskWalk<'a>>,
-        ns: &'a PidNamespace,
-        viewers: &Viewers,
-        reader: &Credential,
-        guard: &'a rcu::Guard,
-    ) -> Option<(Pid, &'a Task, TaskIds)> {
-        if req.strategy == Strategy::One {
-            if cursor > req.target {
-                return None;
-            }
-            let (nr, task) = ns
-                .next_task(req.target, TaskKind::Thread, guard)
-                .filter(|(nr, _)| *nr == req.target)?;
-            let ids = task.ids_in(ns, guard);
-            return viewers.may_read(reader, task).then_some((nr, task, ids));
-        }
-        for (nr, task) in walk.as_mut()? {
-            let ids = task.ids_in(ns, guard);
-            let wanted = match req.strategy {
-                Strategy::Thread => ids.tgid == req.target,
-                Strategy::Children => ids.ppid == req.target,
-                _ => true,
-            };
-            if wanted && viewers.may_read(reader, task) {
-                return Some((nr, task, ids));
-            }
-        }
-        None
-    }
-
-    /// Builds the next message of the dump into `self.msg`, within the RCU
-    /// read-side critical section of `guard`; `false` when the dump has
-    /// ended and everything was read.
-    fn build_next<'a>(
-        &mut self,
-        ns: &'a PidNamespace,
-        reader: &Credential,
-        walk: &mut Option<TaskWalk<'a>>,
-        guard: &'a rcu::Guard,
-    ) -> bool {
-        let phase = core::mem::replace(&mut self.phase, Phase::Idle);
-        let Phase::Dumping {
-            req,
-            cursor,
-            viewers,
-            cont,
-        } = phase
-        else {
-            return false;
-        };
-        let (task, ids, first_group, cursor) = match &cont {
-            Some((task, group)) => (&**task, task.ids_in(ns, guard), *group, cursor),
-            None => match Self::next_task(&req, cursor, walk, ns, &viewers, reader, guard) {
-                Some((nr, task, ids)) => (task, ids, 0, nr.saturating_add(1)),
-                None => {
-                    // The end: one NLMSG_DONE carrying an `int` 0.
-                    self.msg.begin(uapi::NLMSG_DONE as u16, req.seq);
-                    self.msg.append(&0i32.to_ne_bytes());
-                    self.msg.finish();
-                    return true;
-                }
-            },
-        };
-        let next = self.build_task(&req, task, &ids, first_group);
-        self.phase = Phase::Dumping {
-            req,
-            cursor,
-            viewers,
-            cont: next.map(|group| (ARef::from(task), group)),
-        };
-        true
-    }
-
-    /// Builds the message of `task` starting at group `first`. When a group
-    /// does not fit, marks the message `TASK_DIAG_FLAG_CONT` and returns the
-    /// group the next message resumes at.
-    fn build_task(&mut self, req: &Request, task: &Task, ids: &TaskIds, first: u32) -> Option<u32> {
-        self.msg.begin(uapi::TASK_DIAG_CMD_GET as u16, req.seq);
-        let mut hdr = [0u8; size_of::<uapi::task_diag_msg>()];
-        put(
-            &mut hdr,
-            offset_of!(uapi::task_diag_msg, pid),
-            &(ids.pid as u32).to_ne_bytes(),
-        );
-        put(
-            &mut hdr,
-            offset_of!(uapi::task_diag_msg, tgid),
-            &(ids.tgid as u32).to_ne_bytes(),
-        );
-        let flags_off = NLMSG_HDRLEN + offset_of!(uapi::task_diag_msg, flags);
-        self.msg.append(&hdr);
-        let mut group = first;
-        while group <= ATTR_MAX {
-            if req.show & (1u64 << group) != 0 {
-                let fits = match group {
-                    g if g == uapi::TASK_DIAG_BASE => self.msg.attr(g as u16, &base(task, ids)),
-                    // Other groups are refused when the request is written.
-                    _ => true,
-                };
-                if !fits {
-                    self.msg.put_u32(flags_off, uapi::TASK_DIAG_FLAG_CONT);
-                    self.msg.finish();
-                    return Some(group);
-                }
-            }
-            group += 1;
-        }
-        self.msg.finish();
-        None
-    }
 }
 
 impl TaskDiag {
@@ -530,10 +952,8 @@ impl TaskDiag {
             return Err(E2BIG);
         }
         // Each user byte is read exactly once.
-        let mut hdr = [0u8; NLMSG_HDRLEN];
-        reader.read_slice(&mut hdr)?;
-        let mut pid = [0u8; REQ_LEN];
-        reader.read_slice(&mut pid)?;
+        let hdr: NlMsgHdr = reader.read()?;
+        let payload: ReqPayload = reader.read()?;
         let mut rest = [0u8; 64];
         let mut extra_nonzero = false;
         while !reader.is_empty() {
@@ -542,7 +962,7 @@ impl TaskDiag {
             reader.read_slice(chunk)?;
             extra_nonzero |= chunk.iter().any(|&b| b != 0);
         }
-        let req = Request::parse(&hdr, &pid, total)?;
+        let req = Request::parse(&hdr, &payload, total)?;
         if extra_nonzero {
             return Err(E2BIG);
         }
@@ -552,43 +972,39 @@ impl TaskDiag {
             writer: Credential::current(),
         };
         let mut state = self.state.lock();
-        if !state.msg.is_empty() || !matches!(state.phase, Phase::Idle) {
+        if state.dump.is_some() {
             return Err(EBUSY);
         }
-        let (cursor, target) = match req.strategy {
-            Strategy::All | Strategy::AllThread => (1, 0),
+        let target = match req.strategy {
+            Strategy::All | Strategy::AllThread => None,
             Strategy::One | Strategy::Children | Strategy::Thread => {
-                // The target must exist and be visible to the opener and the
+                // The task must exist and be visible to the opener and the
                 // writer now.
-                let probe = Request {
-                    strategy: Strategy::One,
-                    ..req
-                };
                 let guard = rcu::read_lock();
-                let (_, _, ids) = State::next_task(
-                    &probe,
-                    req.target,
-                    &mut None,
-                    &self.ns,
-                    &viewers,
-                    &viewers.writer,
-                    &guard,
-                )
-                .ok_or(ESRCH)?;
-                match req.strategy {
-                    Strategy::One => (req.target, req.target),
-                    // The request may name any thread; the walk, from the
-                    // start, compares process ids.
-                    _ => (1, ids.tgid),
+                let pid = self.ns.find_pid(req.pid, &guard).ok_or(ESRCH)?;
+                let task = pid.task(TaskKind::Thread, &guard).ok_or(ESRCH)?;
+                if !viewers.may_read(&viewers.writer, task) {
+                    return Err(ESRCH);
                 }
+                let target = match req.strategy {
+                    Strategy::One => pid,
+                    // The request may name any thread of the process.
+                    _ => task.tgid_pid(&guard).ok_or(ESRCH)?,
+                };
+                Some(ARef::from(target))
             }
         };
-        state.phase = Phase::Dumping {
-            req: Request { target, ..req },
-            cursor,
+        state.dump = Some(Dump {
+            req,
             viewers,
-            cont: None,
-        };
+            target,
+            pos: Pos {
+                next: 1,
+                cont: None,
+                ended: false,
+            },
+            msg: MsgBuf::new()?,
+        });
         Ok(total)
     }
 
@@ -596,54 +1012,61 @@ impl TaskDiag {
     fn dump(&self, writer: &mut UserSliceWriter) -> Result<usize> {
         let reader = Credential::current();
         let mut state = self.state.lock();
+        let Some(dump) = state.dump.as_mut() else {
+            return Ok(0);
+        };
         let mut copied = 0;
+        let mut done = false;
+        let mut error = None;
         loop {
-            // Build whole messages while the caller has room for them, in
-            // one RCU read-side critical section: a buffer holds a few
-            // hundred tasks at most, and nothing in it sleeps.
-            let guard = rcu::read_lock();
-            let mut walk = state.walk(&self.ns, &guard);
-            while state.msg.len < writer.len()
-                && state.msg.can_begin()
-                && state.build_next(&self.ns, &reader, &mut walk, &guard)
-            {}
-            drop(guard);
-            let n = state.msg.whole_prefix(writer.len());
-            if n == 0 {
-                if state.msg.is_empty() {
-                    // The dump has ended and was read.
+            let room = writer.len();
+            // Where the dump stood before these messages: a copy that fails
+            // goes back to it, and they are built anew for the next read.
+            let saved = dump.pos.clone();
+            let fill = dump.fill(&self.ns, &reader, room);
+            let n = dump.msg.len;
+            if n > 0 {
+                if let Err(e) = writer.write_slice(dump.msg.bytes()) {
+                    dump.pos = saved;
+                    dump.msg.clear();
+                    error = Some(e);
                     break;
                 }
-                if copied == 0 {
-                    return Err(EMSGSIZE);
-                }
-                break;
+                copied += n;
+                dump.msg.clear();
             }
-            if let Err(e) = writer.write_slice(state.msg.bytes(n)) {
-                // The messages stay for the next read.
-                if copied == 0 {
-                    return Err(e);
+            match fill {
+                Fill::More => {}
+                Fill::Full => break,
+                Fill::Done => {
+                    done = true;
+                    break;
                 }
-                break;
+                Fill::Stop(e) => {
+                    error = Some(e);
+                    break;
+                }
             }
-            state.msg.consume(n);
-            copied += n;
         }
-        Ok(copied)
+        if done {
+            // The dump was read to its end: free its buffer and references.
+            state.dump = None;
+        }
+        match error {
+            Some(e) if copied == 0 => Err(e),
+            _ if copied == 0 && !done => Err(EMSGSIZE),
+            _ => Ok(copied),
+        }
     }
 }
 
 #[vtable]
 impl ProcFile for TaskDiag {
     fn open(file: &OpenFile) -> Result<Pin<KBox<Self>>> {
-        let state = State {
-            phase: Phase::Idle,
-            msg: MsgBuf::new()?,
-        };
         KBox::pin_init(
             try_pin_init!(TaskDiag {
                 ns: file.pid_ns().into(),
-                state <- new_mutex!(state),
+                state <- new_mutex!(State { dump: None }),
             }? Error),
             GFP_KERNEL,
         )

@@ -10,7 +10,10 @@ use crate::{
     task::Task,
     types::{ARef, AlwaysRefCounted, Opaque},
 };
-use core::ptr::{self, NonNull};
+use core::{
+    marker::PhantomData,
+    ptr::{self, NonNull},
+};
 
 /// A set of credentials (`struct cred`): who a task acts as.
 ///
@@ -57,6 +60,22 @@ impl Credential {
         unsafe { ARef::from_raw(NonNull::new_unchecked(ptr.cast_mut().cast())) }
     }
 
+    /// Installs `self` as the current task's subjective credentials until
+    /// the returned guard is dropped, as `override_creds()` and
+    /// `revert_creds()` do.
+    pub fn override_current(&self) -> CredOverride<'_> {
+        // SAFETY: `self` is a valid credential; `override_creds()` takes its
+        // own reference to it and returns the previous credentials, which the
+        // guard puts back.
+        let old = unsafe { bindings::override_creds(self.as_ptr()) };
+        // INVARIANT: `old` was returned by `override_creds()` just now.
+        CredOverride {
+            old,
+            _cred: PhantomData,
+            _not_send: PhantomData,
+        }
+    }
+
     /// Whether a task whose filesystem credentials were `self` could read
     /// `task` as `ptrace` allows it (`PTRACE_MODE_READ_FSCREDS`): the check
     /// behind `/proc/PID/` files.
@@ -64,25 +83,42 @@ impl Credential {
     /// The check runs in the current task with `self` installed as its
     /// subjective credentials, so beyond the credentials it is made as the
     /// current task: a task may always read the tasks of its own thread group.
+    /// It is not audited (`PTRACE_MODE_NOAUDIT`), as befits scans that look at
+    /// many tasks: a denial is an answer, not an attempt to report, and a
+    /// capability that allowed the read does not mark the task as having used
+    /// its privileges (`PF_SUPERPRIV`).
     #[inline]
     pub fn may_ptrace_read(&self, task: &Task) -> bool {
-        let mode = bindings::PTRACE_MODE_READ | bindings::PTRACE_MODE_FSCREDS;
+        let mode = bindings::PTRACE_MODE_READ
+            | bindings::PTRACE_MODE_FSCREDS
+            | bindings::PTRACE_MODE_NOAUDIT;
         // SAFETY: The current task may always read its own `cred` pointer;
         // it is only compared, never dereferenced.
         let same = ptr::eq(unsafe { bindings::current_cred() }, self.as_ptr());
-        if same {
-            // SAFETY: `task` is valid as long as the reference is.
-            return unsafe { bindings::ptrace_may_access(task.0.get(), mode) };
-        }
-        // SAFETY: `self` is a valid credential; `override_creds()` takes its
-        // own reference to it and returns the previous credentials, which
-        // `revert_creds()` puts back before this function returns.
-        let old = unsafe { bindings::override_creds(self.as_ptr()) };
+        let _guard = (!same).then(|| self.override_current());
         // SAFETY: `task` is valid as long as the reference is.
-        let allowed = unsafe { bindings::ptrace_may_access(task.0.get(), mode) };
-        // SAFETY: `old` was returned by the matching `override_creds()`.
-        unsafe { bindings::revert_creds(old) };
-        allowed
+        unsafe { bindings::ptrace_may_access(task.0.get(), mode) }
+    }
+}
+
+/// The current task's subjective credentials replaced by others, from
+/// [`Credential::override_current`]; dropping it puts the previous ones back.
+///
+/// # Invariants
+///
+/// `old` is what the matching `override_creds()` returned, in this task.
+#[must_use = "the credentials are reverted when the guard is dropped"]
+pub struct CredOverride<'a> {
+    old: *const bindings::cred,
+    _cred: PhantomData<&'a Credential>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Drop for CredOverride<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, `old` came from the matching
+        // `override_creds()` in this task (the guard is not `Send`).
+        unsafe { bindings::revert_creds(self.old) };
     }
 }
 

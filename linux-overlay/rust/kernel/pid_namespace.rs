@@ -9,14 +9,10 @@
 use crate::{
     bindings,
     sync::rcu,
-    task::Task,
+    task::{Pid, Task},
     types::{AlwaysRefCounted, Opaque},
 };
 use core::ptr::{self, NonNull};
-
-/// A pid number (`pid_t`) as a given namespace sees it; 0 where the task or
-/// id is not visible there.
-pub type Pid = bindings::pid_t;
 
 /// A pid namespace (`struct pid_namespace`).
 ///
@@ -40,6 +36,15 @@ pub enum TaskKind {
     Thread,
     /// Thread-group leaders only (processes).
     Leader,
+}
+
+impl TaskKind {
+    fn pid_type(self) -> bindings::pid_type {
+        match self {
+            TaskKind::Thread => bindings::pid_type_PIDTYPE_PID,
+            TaskKind::Leader => bindings::pid_type_PIDTYPE_TGID,
+        }
+    }
 }
 
 impl PidNamespace {
@@ -86,6 +91,18 @@ impl PidNamespace {
     pub fn walk<'a>(&'a self, from: Pid, kind: TaskKind, rcu: &'a rcu::Guard) -> TaskWalk<'a> {
         TaskWalk::new(self, from, kind, TaskWalk::BATCH, rcu)
     }
+
+    /// [`Self::walk`] with lookups of `batch` pids (1 to [`TaskWalk::BATCH`]):
+    /// for walks that end after a few tasks.
+    pub fn walk_n<'a>(
+        &'a self,
+        from: Pid,
+        kind: TaskKind,
+        batch: usize,
+        rcu: &'a rcu::Guard,
+    ) -> TaskWalk<'a> {
+        TaskWalk::new(self, from, kind, batch, rcu)
+    }
 }
 
 /// The tasks of a pid namespace in pid order, from [`PidNamespace::walk`].
@@ -123,10 +140,7 @@ impl<'a> TaskWalk<'a> {
         max: usize,
         rcu: &'a rcu::Guard,
     ) -> Self {
-        let ty = match kind {
-            TaskKind::Thread => bindings::pid_type_PIDTYPE_PID,
-            TaskKind::Leader => bindings::pid_type_PIDTYPE_TGID,
-        };
+        let ty = kind.pid_type();
         // INVARIANT: No pids yet; `max` is at most `BATCH`.
         Self {
             ns,
@@ -146,21 +160,11 @@ impl<'a> TaskWalk<'a> {
             return false;
         };
         let ns = self.ns.as_ptr();
-        // SAFETY: `ns` is valid; its `idr` is set up when it is created.
-        let (tree, base) = unsafe { (ptr::addr_of!((*ns).idr.idr_rt), (*ns).idr.idr_base) };
-        let Ok(index) = u32::try_from(from).map(|n| n.saturating_sub(base)) else {
-            return false;
-        };
         // SAFETY: The RCU read lock is held (`_rcu`), under which the pid
-        // tree may be read: a pid found stays valid until it is dropped.
+        // table may be read: a pid found stays valid until it is dropped.
         // `pids` has room for `max` entries.
         let found = unsafe {
-            bindings::radix_tree_gang_lookup(
-                tree,
-                self.pids.as_mut_ptr().cast(),
-                index as usize,
-                self.max as u32,
-            )
+            bindings::pid_ns_find_ge(ns, from, self.pids.as_mut_ptr(), self.max as u32)
         } as usize;
         // INVARIANT: the lookup stored `found <= max` pids in index order.
         self.pos = 0;
@@ -236,127 +240,206 @@ pub struct TaskIds {
     pub pgid: Pid,
 }
 
-/// Reads the RCU-protected pointer at `slot`, as `rcu_dereference()` does.
+/// A `struct pid`: the identity of a task, a process, a process group or a
+/// session.
 ///
-/// # Safety
+/// Its number may name another task once the task is gone, but a `struct
+/// pid` is never reused while a reference to it is held: comparing two of
+/// them compares identities, without the races of comparing numbers.
 ///
-/// `slot` must be valid for reads for the lifetime of `_rcu`, and the pointer
-/// it holds must be one that RCU protects.
-unsafe fn rcu_dereference<T>(slot: *const *mut T, _rcu: &rcu::Guard) -> *mut T {
-    // SAFETY: The caller guarantees that `slot` is valid. Writers publish the
-    // pointer with `rcu_assign_pointer()`; a volatile read is `READ_ONCE()`,
-    // which pairs with it.
-    unsafe { ptr::read_volatile(slot) }
+/// # Invariants
+///
+/// The inner `struct pid` is valid and has a non-zero reference count for as
+/// long as the `&PidRef` or `ARef<PidRef>` exists.
+#[repr(transparent)]
+pub struct PidRef(Opaque<bindings::pid>);
+
+// SAFETY: `struct pid` is reference counted with atomics; its fields read
+// here are immutable or read under RCU by the C functions called.
+unsafe impl Send for PidRef {}
+// SAFETY: See above.
+unsafe impl Sync for PidRef {}
+
+impl PidRef {
+    /// Borrows a `struct pid` for the lifetime `'a`; `None` for a null
+    /// pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be null or point to a valid `struct pid` that stays valid
+    /// for `'a` (under RCU, or with a reference held).
+    unsafe fn from_ptr<'a>(ptr: *mut bindings::pid) -> Option<&'a PidRef> {
+        // SAFETY: Transparent wrapper; the caller guarantees validity.
+        NonNull::new(ptr).map(|p| unsafe { &*p.as_ptr().cast() })
+    }
+
+    /// Returns the raw `struct pid` pointer.
+    pub fn as_ptr(&self) -> *mut bindings::pid {
+        self.0.get()
+    }
+
+    /// The task of `kind` attached to this pid: the thread for
+    /// [`TaskKind::Thread`], the thread-group leader for
+    /// [`TaskKind::Leader`]; `None` once it is gone.
+    pub fn task<'a>(&'a self, kind: TaskKind, _rcu: &'a rcu::Guard) -> Option<&'a Task> {
+        // SAFETY: `self` is valid; the RCU read lock is held.
+        let task = unsafe { bindings::pid_task(self.as_ptr(), kind.pid_type()) };
+        // SAFETY: A task found under RCU is freed only after a grace period,
+        // so it stays valid while `_rcu`, which `'a` borrows, holds the lock.
+        NonNull::new(task).map(|t| unsafe { &*t.as_ptr().cast() })
+    }
 }
 
-/// The `struct pid` of type `ty` of `task`, or null once it is detached.
-///
-/// # Safety
-///
-/// `task` must be valid for the lifetime of `rcu`, which holds the RCU read
-/// lock.
-#[inline]
-unsafe fn task_pid_ptr(
-    task: *mut bindings::task_struct,
-    ty: bindings::pid_type,
-    rcu: &rcu::Guard,
-) -> *mut bindings::pid {
-    if ty == bindings::pid_type_PIDTYPE_PID {
-        // SAFETY: `task` is valid; its `thread_pid` is RCU protected.
-        return unsafe { rcu_dereference(ptr::addr_of!((*task).thread_pid), rcu) };
+// SAFETY: The type invariants guarantee a non-zero reference count, which
+// `get_pid` and `put_pid` maintain.
+unsafe impl AlwaysRefCounted for PidRef {
+    fn inc_ref(&self) {
+        // SAFETY: The reference count is non-zero by the type invariant.
+        unsafe { bindings::get_pid(self.as_ptr()) };
     }
-    // SAFETY: `task` is valid; `signal` is set before the task is visible and
-    // freed only with the task, which RCU keeps.
-    let signal = unsafe { *ptr::addr_of!((*task).signal) };
-    // SAFETY: `signal` is valid as said; its `pids` are RCU protected, and
-    // `ty` is a pid type other than `PIDTYPE_PID`, below `PIDTYPE_MAX`.
-    unsafe { rcu_dereference(ptr::addr_of!((*signal).pids[ty as usize]), rcu) }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it owned.
+        unsafe { bindings::put_pid(obj.cast().as_ptr()) };
+    }
+}
+
+impl PartialEq for PidRef {
+    fn eq(&self, other: &Self) -> bool {
+        ptr::eq(self.as_ptr(), other.as_ptr())
+    }
+}
+
+impl PidNamespace {
+    /// The `struct pid` numbered `nr` in this namespace, if any.
+    pub fn find_pid<'a>(&'a self, nr: Pid, _rcu: &'a rcu::Guard) -> Option<&'a PidRef> {
+        // SAFETY: The RCU read lock is held, under which `find_pid_ns()` may
+        // be called; the pid it returns stays valid until a grace period
+        // after it is detached, so for the lifetime of `_rcu`.
+        unsafe { PidRef::from_ptr(bindings::find_pid_ns(nr, self.as_ptr())) }
+    }
 }
 
 impl Task {
-    /// Every id of the task in `ns`, read within the caller's RCU read-side
-    /// critical section.
-    ///
-    /// This is what `task_pid_nr_ns()`, `task_tgid_nr_ns()`,
-    /// `task_ppid_nr_ns()`, `task_session_nr_ns()`, `task_pgrp_nr_ns()` and
-    /// the tracer's `task_pid_nr_ns()` return, without taking and dropping the
-    /// read lock once per id: for walks over many tasks.
-    #[inline]
-    pub fn ids_in(&self, ns: &PidNamespace, rcu: &rcu::Guard) -> TaskIds {
-        let task = self.0.get();
-        let nr = |pid: *mut bindings::pid| {
-            // SAFETY: `pid` is null or valid under RCU; `ns` is valid.
-            unsafe { bindings::pid_nr_ns(pid, ns.as_ptr()) }
-        };
-        // SAFETY: For the four calls, `task` is valid, and `rcu` holds the
-        // read lock for as long as the borrow of `self`.
-        let (thread_pid, tgid, sid, pgid) = unsafe {
-            (
-                task_pid_ptr(task, bindings::pid_type_PIDTYPE_PID, rcu),
-                task_pid_ptr(task, bindings::pid_type_PIDTYPE_TGID, rcu),
-                task_pid_ptr(task, bindings::pid_type_PIDTYPE_SID, rcu),
-                task_pid_ptr(task, bindings::pid_type_PIDTYPE_PGID, rcu),
-            )
-        };
-        // As `pid_alive()`: a reaped task's parent pointer is stale.
-        let ppid = if thread_pid.is_null() {
-            0
-        } else {
-            // SAFETY: `real_parent` is RCU protected; tasks are freed after a
-            // grace period, so the parent is valid while `rcu` is held.
-            let parent = unsafe { rcu_dereference(ptr::addr_of!((*task).real_parent), rcu) };
-            // SAFETY: As above.
-            nr(unsafe { task_pid_ptr(parent, bindings::pid_type_PIDTYPE_TGID, rcu) })
-        };
-        // As `ptrace_parent()`.
-        // SAFETY: `task` is valid; `ptrace` is read once, racing as in C.
-        let tracer = if unsafe { ptr::read_volatile(ptr::addr_of!((*task).ptrace)) } != 0 {
-            // SAFETY: As for `real_parent`.
-            let parent = unsafe { rcu_dereference(ptr::addr_of!((*task).parent), rcu) };
-            // SAFETY: As above.
-            nr(unsafe { task_pid_ptr(parent, bindings::pid_type_PIDTYPE_PID, rcu) })
-        } else {
-            0
-        };
-        TaskIds {
-            pid: nr(thread_pid),
-            tgid: nr(tgid),
-            ppid,
-            tracer,
-            sid: nr(sid),
-            pgid: nr(pgid),
+    /// The process id (`struct pid` of type `PIDTYPE_TGID`) of the task.
+    pub fn tgid_pid<'a>(&'a self, _rcu: &'a rcu::Guard) -> Option<&'a PidRef> {
+        // SAFETY: `self` is a valid task; its `signal` is valid for as long as
+        // the task; the pid is valid under the RCU read lock held.
+        unsafe { PidRef::from_ptr(bindings::task_tgid(self.0.get())) }
+    }
+
+    /// The process id of the task's real parent; `None` once the task has
+    /// been reaped.
+    pub fn parent_tgid_pid<'a>(&'a self, _rcu: &'a rcu::Guard) -> Option<&'a PidRef> {
+        // SAFETY: `self` is a valid task; the RCU read lock is held, which
+        // keeps the parent and its pid valid.
+        unsafe { PidRef::from_ptr(bindings::task_parent_tgid_rcu(self.0.get())) }
+    }
+}
+
+/// The threads of a process in the order of their pid numbers in a
+/// namespace, from [`ThreadWalk::new`].
+///
+/// Each call to [`Iterator::next`] finds, in one pass over the thread list
+/// of the process, the threads numbered at or after the cursor and keeps
+/// the [`ThreadWalk::BATCH`] lowest: a thread alive for the whole walk is
+/// yielded exactly once, whatever threads start and exit meanwhile, and
+/// the walk can resume from a number in another RCU read-side critical
+/// section. One pass costs the number of threads of the process.
+///
+/// # Invariants
+///
+/// `found[pos..len]` are threads of the process found under the RCU read
+/// lock that `'a` borrows, in ascending number order; `pos <= len <= BATCH`.
+pub struct ThreadWalk<'a> {
+    ns: &'a PidNamespace,
+    leader: Option<&'a Task>,
+    next: Pid,
+    found: [(Pid, *mut bindings::task_struct); ThreadWalk::BATCH],
+    pos: usize,
+    len: usize,
+    _rcu: &'a rcu::Guard,
+}
+
+impl<'a> ThreadWalk<'a> {
+    /// How many threads one pass keeps at most.
+    pub const BATCH: usize = 32;
+
+    /// Walks the threads of the process `tgid` numbered `from` or more in
+    /// `ns`.
+    pub fn new(ns: &'a PidNamespace, tgid: &'a PidRef, from: Pid, rcu: &'a rcu::Guard) -> Self {
+        // INVARIANT: Nothing found yet.
+        Self {
+            ns,
+            leader: tgid.task(TaskKind::Leader, rcu),
+            next: from.max(1),
+            found: [(0, ptr::null_mut()); Self::BATCH],
+            pos: 0,
+            len: 0,
+            _rcu: rcu,
         }
     }
 
-    /// The index of the task's state in `"RSDTtXZPI"`, as the state field of
-    /// `/proc/PID/stat` reports it.
-    #[inline]
-    pub fn state_index(&self) -> u32 {
-        // SAFETY: `self` is a valid task.
-        unsafe { bindings::task_state_index(self.0.get()) }
+    /// One pass over the thread list: keeps the lowest-numbered threads at or
+    /// after `next`; `false` when there are none.
+    fn fill(&mut self) -> bool {
+        let Some(leader) = self.leader else {
+            return false;
+        };
+        self.pos = 0;
+        self.len = 0;
+        // SAFETY: `leader` is valid under the RCU read lock held, under which
+        // its group's thread list may be walked.
+        let mut t = unsafe { bindings::first_thread(leader.0.get()) };
+        while !t.is_null() {
+            // SAFETY: `t` is on the thread list under RCU; `ns` is valid.
+            let nr = unsafe { bindings::pid_nr_ns(bindings::task_pid(t), self.ns.as_ptr()) };
+            if nr >= self.next {
+                // Insert in order, dropping the highest when full.
+                let mut i = self.len;
+                while i > 0 && self.found.get(i - 1).is_some_and(|f| f.0 > nr) {
+                    i -= 1;
+                }
+                if i < Self::BATCH {
+                    let end = self.len.min(Self::BATCH - 1);
+                    self.found.copy_within(i..end, i + 1);
+                    if let Some(slot) = self.found.get_mut(i) {
+                        *slot = (nr, t);
+                    }
+                    // INVARIANT: the entries stay sorted and within `BATCH`.
+                    self.len = (self.len + 1).min(Self::BATCH);
+                }
+            }
+            // SAFETY: As above.
+            t = unsafe { bindings::next_thread(t) };
+        }
+        if self.len == 0 {
+            self.leader = None;
+            return false;
+        }
+        let last = self.found.get(self.len - 1).map_or(Pid::MAX, |f| f.0);
+        match last.checked_add(1) {
+            Some(n) if self.len == Self::BATCH => self.next = n,
+            // Fewer than a batch: this pass found every remaining thread.
+            _ => self.leader = None,
+        }
+        true
     }
+}
 
-    /// The task's command name, NUL terminated and NUL padded.
-    ///
-    /// Read without the task lock, as `get_task_comm()` does since Linux
-    /// 6.13: `comm` always holds a NUL in its last byte, so a concurrent
-    /// rename gives a mix of the old and the new name, never an overrun.
-    #[inline]
-    pub fn comm(&self) -> [u8; 16] {
-        // SAFETY: `self` is a valid task. The type checks that `comm` has
-        // 16 bytes.
-        let comm: *const [u8; 16] = unsafe { ptr::addr_of!((*self.0.get()).comm) };
-        // SAFETY: `comm` is valid for reads; the read may race with a rename,
-        // hence volatile.
-        let raw = u128::from_le_bytes(unsafe { ptr::read_volatile(comm) });
-        // Keep the bytes before the first NUL, which the last byte is at the
-        // latest: with `ONES` one in each byte, the lowest bit of `zeros` is
-        // bit 7 of the first zero byte.
-        const ONES: u128 = u128::MAX / 0xff;
-        let raw = raw & (u128::MAX >> 8);
-        let zeros = raw.wrapping_sub(ONES) & !raw & (ONES << 7);
-        let keep = (1u128 << (zeros.trailing_zeros() - 7)) - 1;
-        (raw & keep).to_le_bytes()
+impl<'a> Iterator for ThreadWalk<'a> {
+    type Item = (Pid, &'a Task);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos == self.len && !self.fill() {
+            return None;
+        }
+        let (nr, t) = *self.found.get(self.pos)?;
+        self.pos += 1;
+        // SAFETY: `t` was found on the thread list under the RCU read lock,
+        // still held for `'a`, so it stays valid; `Task` is a transparent
+        // wrapper of `struct task_struct`.
+        Some((nr, unsafe { &*t.cast() }))
     }
 }
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What procfs computes about a task, for /proc/task_diag: the same code
+ * as /proc/PID/stat, status, statm and cmdline, so that the two never
+ * disagree.
+ */
+#ifndef _LINUX_PROC_TASK_DIAG_H
+#define _LINUX_PROC_TASK_DIAG_H
+
+#include <linux/types.h>
+#include <uapi/linux/task_diag.h>
+
+struct mm_struct;
+struct pid_namespace;
+struct task_struct;
+
+size_t proc_task_name_buf(struct task_struct *p, char *buf, size_t size);
+void proc_task_diag_creds(struct task_struct *task,
+			  struct task_diag_creds *creds);
+void proc_task_diag_stat(struct task_struct *task, struct pid_namespace *ns,
+			 bool whole, struct task_diag_stat *st);
+void proc_task_diag_statm(struct mm_struct *mm, struct task_diag_statm *st);
+ssize_t proc_mm_cmdline(struct mm_struct *mm, char *buf, size_t count,
+			loff_t pos);
+
+#endif /* _LINUX_PROC_TASK_DIAG_H */

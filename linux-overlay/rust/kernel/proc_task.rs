@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What procfs computes about a task, for `/proc/task_diag`: the code
+//! behind `/proc/PID/stat`, `status`, `statm` and `cmdline`, so that the
+//! two interfaces never disagree.
+//!
+//! C header: [`include/linux/proc_task_diag.h`](srctree/include/linux/proc_task_diag.h)
+
+use crate::{
+    bindings,
+    error::{Error, Result},
+    mm::MmWithUser,
+    pid_namespace::PidNamespace,
+    task::Task,
+    uapi,
+};
+
+/// Size of the buffer [`Task::proc_name`] fills: `TASK_DIAG_NAME_LEN`.
+pub const NAME_LEN: usize = uapi::TASK_DIAG_NAME_LEN as usize;
+
+impl Task {
+    /// The name field 2 of `/proc/PID/stat` shows: the comm, or a kernel
+    /// thread's full name, or a workqueue worker's name with its workqueue.
+    /// Returns its length; `buf` holds it NUL-terminated.
+    ///
+    /// May sleep.
+    pub fn proc_name(&self, buf: &mut [u8; NAME_LEN]) -> usize {
+        // SAFETY: `self` is a valid task and `buf` is writable for its
+        // length; the function writes a NUL-terminated name within it.
+        unsafe { bindings::proc_task_name_buf(self.0.get(), buf.as_mut_ptr().cast(), NAME_LEN) }
+    }
+
+    /// The task's credentials as `/proc/PID/status` shows them, ids mapped
+    /// into the current task's user namespace.
+    pub fn proc_creds(&self, out: &mut uapi::task_diag_creds) {
+        // SAFETY: `self` is a valid task; `out` is a writable `struct
+        // task_diag_creds` (the uapi type is the C one).
+        unsafe { bindings::proc_task_diag_creds(self.0.get(), (out as *mut uapi::task_diag_creds).cast()) }
+    }
+
+    /// The task's counters as `/proc/PID/stat` shows them (`whole`: of the
+    /// thread group, as `/proc/PID/stat`; else of the task, as
+    /// `/proc/PID/task/TID/stat`), the terminal's process group in `ns`.
+    ///
+    /// Does not sleep.
+    pub fn proc_stat(&self, ns: &PidNamespace, whole: bool, out: &mut uapi::task_diag_stat) {
+        // SAFETY: `self` and `ns` are valid; `out` is a writable `struct
+        // task_diag_stat`.
+        unsafe {
+            bindings::proc_task_diag_stat(
+                self.0.get(),
+                ns.as_ptr(),
+                whole,
+                (out as *mut uapi::task_diag_stat).cast(),
+            )
+        }
+    }
+}
+
+impl MmWithUser {
+    /// The memory sizes `/proc/PID/status` shows, in pages.
+    pub fn proc_statm(&self, out: &mut uapi::task_diag_statm) {
+        // SAFETY: `self` is a live mm; `out` is a writable `struct
+        // task_diag_statm`.
+        unsafe { bindings::proc_task_diag_statm(self.as_raw(), (out as *mut uapi::task_diag_statm).cast()) }
+    }
+
+    /// Reads the bytes of `/proc/PID/cmdline` from offset `pos` into `buf`;
+    /// returns how many, 0 at the end.
+    ///
+    /// May sleep (it reads the process's memory).
+    pub fn proc_cmdline(&self, pos: usize, buf: &mut [u8]) -> Result<usize> {
+        let pos = i64::try_from(pos).map_err(|_| crate::error::code::EINVAL)?;
+        // SAFETY: `self` is a live mm; `buf` is writable for its length.
+        let n = unsafe {
+            bindings::proc_mm_cmdline(self.as_raw(), buf.as_mut_ptr().cast(), buf.len(), pos)
+        };
+        usize::try_from(n).map_err(|_| Error::from_errno(n as i32))
+    }
+}
