@@ -10,18 +10,15 @@
 //! that both backends fill it alike; the conversions from the
 //! `task-diag-uapi` structures are here.
 
-use task_diag_uapi::abi::{TaskDiagCaps, TaskDiagCreds, TaskDiagStat, TaskDiagStatm};
+use task_diag_uapi::abi::{
+    TaskDiagCaps, TaskDiagCreds, TaskDiagStat, TaskDiagStatVer0, TaskDiagStatm,
+};
+use task_diag_uapi::response;
 use task_diag_uapi::ShowFlags;
 
-/// The bit of `TASK_DIAG_SHOW_NAME` (group number 7,
-/// `TASK_DIAG_NAME`), the one place this crate names it.
-pub const SHOW_NAME_BIT: u64 = 1 << 7;
-
-/// The flag requesting `TASK_DIAG_NAME`, when the `task-diag-uapi` crate in
-/// use knows the group; empty otherwise (the name is then not requested,
-/// and a reader falls back to the BASE command name).
+/// The flag requesting `TASK_DIAG_NAME`, the full name.
 pub fn show_name() -> ShowFlags {
-    ShowFlags::from_bits(SHOW_NAME_BIT).unwrap_or_default()
+    ShowFlags::NAME
 }
 
 /// The groups a [`Task`](crate::Task) can carry, BASE included: the
@@ -134,15 +131,35 @@ pub struct Stat {
     pub flags: u32,
 }
 
-/// Length of `struct task_diag_stat` as first published, before the
-/// appended fields (`TASK_DIAG_STAT_SIZE_VER0`).
-pub const STAT_SIZE_VER0: usize = 72;
-
 impl From<&TaskDiagStat> for Stat {
-    /// The fields of the published prefix; the appended ones are left at
-    /// their defaults (tpgid -1) until `task-diag-uapi` has them: then
-    /// copy them here, or use [`Stat::from_payload`].
     fn from(s: &TaskDiagStat) -> Self {
+        Self {
+            minflt: s.minflt,
+            cminflt: s.cminflt,
+            majflt: s.majflt,
+            cmajflt: s.cmajflt,
+            utime: s.utime,
+            stime: s.stime,
+            cutime: s.cutime,
+            cstime: s.cstime,
+            threads: s.threads,
+            start_time: s.start_time,
+            tty_nr: s.tty_nr,
+            tpgid: s.tpgid,
+            nice: s.nice,
+            priority: s.priority,
+            rt_priority: s.rt_priority,
+            policy: s.policy,
+            processor: s.processor,
+            flags: s.flags,
+        }
+    }
+}
+
+impl From<&TaskDiagStatVer0> for Stat {
+    /// The fields of the published 72-byte prefix (an older kernel's);
+    /// the appended ones are left at their defaults, tpgid -1.
+    fn from(s: &TaskDiagStatVer0) -> Self {
         Self {
             minflt: s.minflt,
             cminflt: s.cminflt,
@@ -159,59 +176,12 @@ impl From<&TaskDiagStat> for Stat {
     }
 }
 
-/// Reads native-endian integers from a payload, zero past its end (a
-/// shorter, older structure).
-struct Fields<'a>(&'a [u8]);
-
-impl Fields<'_> {
-    fn u64(&self, at: usize) -> u64 {
-        let mut b = [0u8; 8];
-        if let Some(src) = self.0.get(at..at + 8) {
-            b.copy_from_slice(src);
-        }
-        u64::from_ne_bytes(b)
-    }
-
-    fn u32(&self, at: usize) -> u32 {
-        let mut b = [0u8; 4];
-        if let Some(src) = self.0.get(at..at + 4) {
-            b.copy_from_slice(src);
-        }
-        u32::from_ne_bytes(b)
-    }
-}
-
-impl Stat {
-    /// The part of a `TASK_DIAG_STAT` payload: every field of the header's
-    /// structure that the payload holds (a 72-byte payload of an older
-    /// kernel has none of the appended fields: they stay at their defaults,
-    /// tpgid -1); bytes past the structure are ignored.
-    pub fn from_payload(payload: &[u8]) -> Self {
-        let f = Fields(payload);
-        let appended = payload.len() >= STAT_SIZE_VER0 + 40;
-        Self {
-            minflt: f.u64(0),
-            cminflt: f.u64(8),
-            majflt: f.u64(16),
-            cmajflt: f.u64(24),
-            utime: f.u64(32),
-            stime: f.u64(40),
-            cutime: f.u64(48),
-            cstime: f.u64(56),
-            threads: f.u32(64),
-            start_time: f.u64(72),
-            tty_nr: f.u32(80),
-            tpgid: if appended {
-                f.u32(84).cast_signed()
-            } else {
-                -1
-            },
-            nice: f.u32(88).cast_signed(),
-            priority: f.u32(92).cast_signed(),
-            rt_priority: f.u32(96),
-            policy: f.u32(100),
-            processor: f.u32(104),
-            flags: f.u32(108),
+impl From<&response::Stat> for Stat {
+    /// The whole structure when the kernel sent it, else its prefix.
+    fn from(s: &response::Stat) -> Self {
+        match s.full() {
+            Some(full) => Self::from(&full),
+            None => Self::from(&s.ver0()),
         }
     }
 }
@@ -280,31 +250,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stat_payload_prefix_and_appended() {
-        let mut payload = vec![0u8; 112];
-        payload[0..8].copy_from_slice(&5u64.to_ne_bytes());
-        payload[32..40].copy_from_slice(&7u64.to_ne_bytes());
-        payload[64..68].copy_from_slice(&3u32.to_ne_bytes());
-        payload[72..80].copy_from_slice(&1234u64.to_ne_bytes());
-        payload[84..88].copy_from_slice(&(-1i32).to_ne_bytes());
-        payload[88..92].copy_from_slice(&(-5i32).to_ne_bytes());
-        payload[108..112].copy_from_slice(&0x40_0040u32.to_ne_bytes());
-        let stat = Stat::from_payload(&payload);
-        assert_eq!(
-            (stat.minflt, stat.utime, stat.threads, stat.start_time),
-            (5, 7, 3, 1234)
-        );
-        assert_eq!((stat.tpgid, stat.nice, stat.flags), (-1, -5, 0x40_0040));
-        // An older, 72-byte payload: no appended fields.
-        let old = Stat::from_payload(&payload[..STAT_SIZE_VER0]);
-        assert_eq!((old.threads, old.start_time, old.tpgid), (3, 0, -1));
+    fn stat_from_abi_whole_and_prefix() {
         let abi = TaskDiagStat {
             minflt: 5,
             utime: 7,
             threads: 3,
+            start_time: 1234,
+            tty_nr: 34816,
+            tpgid: 42,
+            nice: -5,
+            priority: 15,
+            flags: 0x40_0040,
             ..TaskDiagStat::default()
         };
-        assert_eq!(Stat::from(&abi), old);
+        let stat = Stat::from(&abi);
+        assert_eq!(
+            (stat.minflt, stat.utime, stat.threads, stat.start_time),
+            (5, 7, 3, 1234)
+        );
+        assert_eq!(
+            (
+                stat.tty_nr,
+                stat.tpgid,
+                stat.nice,
+                stat.priority,
+                stat.flags
+            ),
+            (34816, 42, -5, 15, 0x40_0040)
+        );
+        // An older kernel's prefix: no appended fields.
+        let old = Stat::from(&abi.ver0());
+        assert_eq!((old.threads, old.start_time, old.tpgid), (3, 0, -1));
+        assert_eq!((old.minflt, old.utime), (5, 7));
     }
 
     #[test]

@@ -190,10 +190,82 @@ fn host_dumps_match_proc() {
     }
     // Groups procfs cannot report.
     assert!(matches!(
-        client.dump(DumpStrategy::All, None, ShowFlags::BASE | ShowFlags::STATM),
+        client.dump(DumpStrategy::All, None, ShowFlags::BASE | ShowFlags::VMA),
         Err(Error::UnsupportedGroups { .. })
     ));
     drop(sleepers);
+}
+
+#[test]
+fn host_groups_match_proc() {
+    let mut client = Client::open(BackendChoice::Procfs).unwrap();
+    let me = std::process::id() as i32;
+    let all = ShowFlags::BASE
+        | ShowFlags::CRED
+        | ShowFlags::STAT
+        | ShowFlags::STATM
+        | ShowFlags::CMDLINE
+        | ShowFlags::NAME;
+    let task = client
+        .dump(DumpStrategy::One, Some(me), all)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let creds = task.creds.unwrap();
+    let uids: Vec<String> = [creds.uid, creds.euid, creds.suid, creds.fsuid]
+        .iter()
+        .map(u32::to_string)
+        .collect();
+    assert_eq!(uids, line("Uid:"));
+    assert_eq!(format!("{:016x}", creds.cap_bset), line("CapBnd:")[0]);
+    let stat = task.stat.unwrap();
+    let threads: u32 = line("Threads:")[0].parse().unwrap();
+    assert!(stat.threads >= 1 && stat.threads <= threads + 8);
+    let text = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = text[text.rfind(')').unwrap() + 2..].split(' ').collect();
+    assert_eq!(stat.start_time.to_string(), fields[19]);
+    assert_eq!(stat.nice.to_string(), fields[16]);
+    assert_eq!(stat.tty_nr.to_string(), fields[4]);
+    let statm = task.statm.unwrap();
+    assert!(statm.total_vm > 0 && statm.total_rss > 0 && statm.ptes > 0);
+    assert_eq!(statm.total_rss, statm.anon + statm.file + statm.shmem);
+    assert_eq!(
+        task.cmdline.as_deref().unwrap(),
+        std::fs::read("/proc/self/cmdline").unwrap()
+    );
+    assert_eq!(task.full_name(), &task.comm);
+    assert!(task.name.is_some());
+
+    // BASE alone: no other part is read.
+    let base = client
+        .dump(DumpStrategy::One, Some(me), ShowFlags::BASE)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(base.creds.is_none() && base.stat.is_none() && base.statm.is_none());
+    assert!(base.cmdline.is_none() && base.name.is_none());
+
+    // A kernel thread: no memory, an empty command line.
+    let kthreadd = client
+        .dump(DumpStrategy::One, Some(2), all)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(kthreadd.statm.unwrap(), task_diag::Statm::default());
+    assert_eq!(kthreadd.cmdline.as_deref(), Some(&b""[..]));
 }
 
 #[test]

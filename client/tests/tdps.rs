@@ -180,6 +180,12 @@ struct Quiet {
     threads: u32,
     /// A shell whose two children sleep.
     parent: u32,
+    /// A sleep with a long command line.
+    long: u32,
+    /// A process that rewrote its command line.
+    rewritten: u32,
+    /// A sleep of user and group 4321, which have no names.
+    other: u32,
     dir: PathBuf,
 }
 
@@ -202,7 +208,9 @@ const ODD_NAME: &str = "f\tu\u{e9}n\u{1}ky-\u{4e2d}\u{6587}xyz";
 
 impl Quiet {
     fn start() -> Self {
-        let dir = std::env::temp_dir().join(format!("tdps-test-{}", std::process::id()));
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tdps-test-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         let mut children = Vec::new();
@@ -233,6 +241,24 @@ impl Quiet {
                 .env("TDPS_TEST_HELPER", "1"),
         );
         let parent = spawn(Command::new("sh").args(["-c", "sleep 120 & sleep 120 & wait"]));
+        // A long command line, of arguments that sleep adds as zeros.
+        let long_arg = "0".repeat(300);
+        let long = spawn(
+            Command::new("sleep")
+                .arg("120")
+                .args(std::iter::repeat_n(long_arg.as_str(), 20)),
+        );
+        // A command line rewritten in place, with spaces and a tab.
+        let rewritten =
+            spawn(Command::new("perl").args(["-e", "$0 = \"rewritten: worker  \\tx\"; sleep 120"]));
+        // A process of a user and group without names.
+        let other = spawn(Command::new("setpriv").args([
+            "--reuid=4321",
+            "--regid=4321",
+            "--clear-groups",
+            "sleep",
+            "120",
+        ]));
 
         for &pid in &sleeps {
             wait_for("sleep", || stat_has(pid, b"(sleep) S "));
@@ -247,6 +273,16 @@ impl Quiet {
                     .is_ok_and(|s| s.windows(3).any(|w| w == b") S"))
         });
         wait_for("the shell's sleeps", || grandchildren(parent).len() == 2);
+        wait_for("long", || stat_has(long, b"(sleep) S "));
+        wait_for("rewritten", || {
+            fs::read(format!("/proc/{rewritten}/cmdline"))
+                .is_ok_and(|c| c.starts_with(b"rewritten"))
+        });
+        wait_for("other", || {
+            stat_has(other, b"(sleep) S ")
+                && fs::read_to_string(format!("/proc/{other}/status"))
+                    .is_ok_and(|s| s.contains("Uid:\t4321"))
+        });
         // Let the helper's threads reach their sleep.
         std::thread::sleep(Duration::from_millis(200));
         Self {
@@ -256,13 +292,24 @@ impl Quiet {
             odd,
             threads,
             parent,
+            long,
+            rewritten,
+            other,
             dir,
         }
     }
 
     fn all(&self) -> String {
         let mut pids = self.sleeps.clone();
-        pids.extend([self.zombie, self.odd, self.threads, self.parent]);
+        pids.extend([
+            self.zombie,
+            self.odd,
+            self.threads,
+            self.parent,
+            self.long,
+            self.rewritten,
+            self.other,
+        ]);
         pids.iter()
             .map(u32::to_string)
             .collect::<Vec<_>>()
@@ -436,21 +483,148 @@ fn whole_system_matches_ps() {
     }
 }
 
+/// The header and the lines of `out` whose word number `col` (from 0) is
+/// one of `pids`.
+fn lines_of(out: &[u8], col: usize, pids: &[String]) -> Vec<u8> {
+    let mut lines = out.split_inclusive(|&b| b == b'\n');
+    let mut kept = lines.next().unwrap_or_default().to_vec();
+    for line in lines {
+        let text = show(line);
+        if text
+            .split_whitespace()
+            .nth(col)
+            .is_some_and(|w| pids.iter().any(|p| p == w))
+        {
+            kept.extend_from_slice(line);
+        }
+    }
+    kept
+}
+
+/// Asserts that the lines of the tasks `pids` (word `col` of a line) are
+/// the same in tdps's listing as in ps's, for listings of more than them.
+fn same_lines(args: &[String], col: usize, pids: &[String]) {
+    let args = os(args);
+    let mut last = String::new();
+    for _ in 0..3 {
+        let before = lines_of(&run(PS, &args, &[]).0, col, pids);
+        let ours = lines_of(&run(TDPS, &args, &[]).0, col, pids);
+        let after = lines_of(&run(PS, &args, &[]).0, col, pids);
+        if ours == before || ours == after {
+            // All of them are there.
+            assert_eq!(
+                ours.iter().filter(|&&b| b == b'\n').count(),
+                pids.len() + 1,
+                "ps {args:?}: {}",
+                show(&ours)
+            );
+            return;
+        }
+        last = format!(
+            "ps {args:?}\n--- ps:\n{}--- tdps:\n{}",
+            show(&before),
+            show(&ours)
+        );
+    }
+    panic!("tdps differs from ps:\n{last}");
+}
+
+#[test]
+fn formats_match_ps() {
+    if !have_procps() {
+        return;
+    }
+    let q = Quiet::start();
+    let all = q.all();
+    let t = q.threads;
+    let o = q.other;
+    let comm = fs::read_to_string(format!("/proc/{t}/comm")).unwrap();
+    let comm = comm.trim_end();
+    let columns = "user,ruser,euser,uid,euid,group,gid,rss,vsz,sz,%mem,%cpu,c,time,cputime,\
+        etime,etimes,start,lstart,stime,tty,stat,ni,pri,psr,nlwp,f,cmd,args,comm";
+    for case in [
+        format!("-p {all} -f"),
+        format!("-p {all} -F"),
+        format!("-p {all} -l"),
+        format!("-p {all} -ly"),
+        format!("-p {all} -j"),
+        format!("-p {all} -o {columns}"),
+        format!("-p {all} -o user:3,group:2,args:20,pid"),
+        format!("-p {all} -o pid,etimes,etime,time,%cpu,c,stat -o args"),
+        format!("-p {all} -O rss,user"),
+        format!("p {all} O vsz"),
+        format!("p {all} u"),
+        format!("p {all} j"),
+        format!("p {all} l"),
+        format!("p {all} c"),
+        format!("p {all} uc"),
+        format!("-Lf -p {t}"),
+        format!("-L -p {t} -o pid,lwp,nlwp,time,stat,comm"),
+        format!("-T -p {t}"),
+        format!("-p {all} --sort=-rss -o pid,rss,comm"),
+        format!("-p {all} --sort=comm,-pid -o pid,comm"),
+        format!("-p {all} --sort=user,-vsz -o pid,user,vsz"),
+        format!("-p {all} k -pid -o pid"),
+        "-U 4321 -o pid,user,ruser,uid,group,gid,comm".to_owned(),
+        "-u 4321 -o pid,euser,egroup".to_owned(),
+        "-G 4321 -o pid,rgroup".to_owned(),
+        "--User 4321 -o pid,ruid --group 4321".to_owned(),
+        format!("-C {comm} -o pid,comm"),
+        format!("-C {comm} -L -o pid,tid,comm"),
+        format!("-p {o} -o user,group,uid,gid"),
+    ] {
+        same(&args(&case), &[]);
+    }
+    // Listings of more than these processes, compared on their lines.
+    let mut pids: Vec<String> = all.split(',').map(str::to_owned).collect();
+    pids.sort();
+    // Plain ps selects the processes of its effective user only.
+    let mine: Vec<String> = pids
+        .iter()
+        .filter(|p| **p != o.to_string())
+        .cloned()
+        .collect();
+    same_lines(&[], 0, &mine);
+    for (case, col) in [("aux", 1), ("-ef", 1), ("-ely", 2), ("axj", 1)] {
+        let case: Vec<String> = case
+            .split(' ')
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect();
+        same_lines(&case, col, &pids);
+    }
+    // With threads: one line each, the process's pid in word 1.
+    let mut lines = String::new();
+    for line in show(&run(PS, &os(&args(&format!("-Lf -p {t}"))), &[]).0)
+        .lines()
+        .skip(1)
+    {
+        lines.push_str(line.split_whitespace().nth(3).unwrap_or_default());
+        lines.push(',');
+    }
+    let lwps: Vec<String> = lines
+        .trim_end_matches(',')
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    assert!(lwps.len() >= 4, "the helper's threads: {lwps:?}");
+    same_lines(&args("-eLf"), 3, &lwps);
+    drop(q);
+}
+
 #[test]
 fn refusals() {
     for (case, line) in [
-        ("ax", "tdps: unsupported option: default format (use -o)\n"),
-        ("-e", "tdps: unsupported option: default format (use -o)\n"),
-        (
-            "-o pid",
-            "tdps: unsupported option: default selection (use -e, ax, -p, --ppid or --sid)\n",
-        ),
-        ("aux", "tdps: unsupported option: u\n"),
-        ("-ef", "tdps: unsupported option: -f\n"),
-        ("-e --forest -o pid", "tdps: unsupported option: --forest\n"),
-        ("-e -o pid,user", "tdps: unsupported column: user\n"),
-        ("-e -o pid,%cpu", "tdps: unsupported column: %cpu\n"),
+        ("-e --forest", "tdps: unsupported option: --forest\n"),
+        ("axf", "tdps: unsupported option: f\n"),
+        ("ax v", "tdps: unsupported option: v\n"),
+        ("-e -o pid,cgroup", "tdps: unsupported column: cgroup\n"),
+        ("-e --sort=-wtf", "tdps: unsupported column: wtf\n"),
         ("-p x -o pid", "tdps: error: process ID list syntax error\n"),
+        (
+            "-e -y",
+            "tdps: error: modifier -y without format -l makes no sense\n",
+        ),
     ] {
         let out = Command::new(TDPS)
             .args(case.split(' '))

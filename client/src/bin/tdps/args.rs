@@ -74,8 +74,6 @@ pub struct Formats {
     pub bsd_j: bool,
     /// `l`.
     pub bsd_l: bool,
-    /// `v`.
-    pub bsd_v: bool,
 }
 
 /// The simple selections (procps' simple_select bits).
@@ -496,7 +494,6 @@ impl Pass {
                 b'u' => self.flags.bsd_u = true,
                 b'j' => self.flags.bsd_j = true,
                 b'l' => self.flags.bsd_l = true,
-                b'v' => self.flags.bsd_v = true,
                 b'U' => {
                     let list = need("list of users must follow U")?;
                     return self.named_list(ListKind::Euid, &list);
@@ -540,7 +537,8 @@ impl Pass {
                     }
                     self.unsupported(option);
                 }
-                b'T' | b'X' | b'Z' | b'e' | b'f' | b'r' | b's' => self.unsupported(option),
+                // v needs the code and data sizes, which no group carries.
+                b'T' | b'X' | b'Z' | b'e' | b'f' | b'r' | b's' | b'v' => self.unsupported(option),
                 b'W' => {
                     return Err("obsolete W option not supported (you have a /dev/drum?)".into())
                 }

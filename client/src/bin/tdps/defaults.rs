@@ -2,7 +2,7 @@
 
 //! The columns shown without `-o`: procps' generate_sysv_list() for the
 //! UNIX formats (`-f`, `-F`, `-l`, `-ly`, `-j`, `-L`), its BSD formats
-//! (`u`, `j`, `l`, `v`) and its two defaults.
+//! (`u`, `j`, `l`) and its two defaults.
 
 use crate::args::Formats;
 use crate::columns::{known, ColumnSpec};
@@ -13,8 +13,6 @@ const BSD_U: &str = "user,pid,pcpu,pmem,vsz,rss,tname,stat,start_time,bsdtime,ar
 const BSD_J: &str = "ppid,pid,pgid,sid,tname,tpgid,stat,uid,bsdtime,args";
 /// The BSD `l` format.
 const BSD_L: &str = "flags,uid,pid,ppid,priority,nice,vsz,rss,wchan,stat,tname,bsdtime,args";
-/// The BSD `v` format.
-const BSD_V: &str = "pid,tname,stat,bsdtime,maj_flt,rss,pmem,args";
 /// The BSD default.
 const DEF_BSD: &str = "pid,tname,stat,bsdtime,args";
 
@@ -89,8 +87,6 @@ pub fn columns(f: &Formats, bsd: bool, threads_l: bool, threads_t: bool) -> Vec<
         Some(BSD_J)
     } else if f.bsd_l {
         Some(BSD_L)
-    } else if f.bsd_v {
-        Some(BSD_V)
     } else if bsd && !(f.unix_f || f.unix_l || f.unix_j || f.unix_ff) {
         Some(DEF_BSD)
     } else {

@@ -7,7 +7,7 @@
 //! `-U`/`--User`, `-g`/`--group`, `-G`/`--Group`, `-C`, `-t`/`--tty`,
 //! trailing ids and `-N`; the default selection (the caller's effective
 //! user and terminal); the thread displays `-L`, `-T` and `H`; the default
-//! formats (none, `-f`, `-F`, `-l`, `-ly`, `-j`, `u`, `j`, `l`, `v`, the BSD
+//! formats (none, `-f`, `-F`, `-l`, `-ly`, `-j`, `u`, `j`, `l`, the BSD
 //! default), user formats (`-o`, `o`, `--format`, `-O`, `O`) with
 //! `=HEADER` and `:WIDTH`; `--sort`/`k`; `--no-headers`, `h`, `w`, `--cols`;
 //! and `--backend auto|task-diag|procfs`. Its output is byte for byte that

@@ -293,7 +293,7 @@ mod tests {
         let wide = OUTBUF_SIZE;
         // All checked against procps 4.0.2.
         assert_eq!(
-            lines("pid,comm", wide, &[init.clone()]),
+            lines("pid,comm", wide, std::slice::from_ref(&init)),
             "  PID COMMAND\n    1 process_api\n"
         );
         assert_eq!(
@@ -313,23 +313,23 @@ mod tests {
             "COMMAND           PID\nprocess_api         1\npool_workqueue_     3\n"
         );
         assert_eq!(
-            lines("s,pid,comm=X", wide, &[init.clone()]),
+            lines("s,pid,comm=X", wide, std::slice::from_ref(&init)),
             "S   PID X\nS     1 process_api\n"
         );
         assert_eq!(
-            lines("pid=,comm=", wide, &[init.clone()]),
+            lines("pid=,comm=", wide, std::slice::from_ref(&init)),
             "    1 process_api\n"
         );
         assert_eq!(
-            lines("pid=,comm=A", wide, &[init.clone()]),
+            lines("pid=,comm=A", wide, std::slice::from_ref(&init)),
             "      A\n    1 process_api\n"
         );
         assert_eq!(
-            lines("pid:8,comm", wide, &[init.clone()]),
+            lines("pid:8,comm", wide, std::slice::from_ref(&init)),
             "     PID COMMAND\n       1 process_api\n"
         );
         assert_eq!(
-            lines("pid=PROCESS,comm", wide, &[init.clone()]),
+            lines("pid=PROCESS,comm", wide, std::slice::from_ref(&init)),
             "PROCESS COMMAND\n      1 process_api\n"
         );
         let zombie = task(9, 1, TaskState::Zombie, b"sh");

@@ -3,8 +3,6 @@
 //! The text of each column for one task, as procps' pr_*() functions
 //! print it.
 
-use std::io::Write;
-
 use chrono::{Datelike, Local, TimeZone};
 use task_diag::Task;
 
@@ -195,25 +193,27 @@ pub fn bracketed(task: &Task) -> Vec<u8> {
 }
 
 /// A user or group name in at most `max` cells, as procps' do_pr_name():
-/// the number when there is no name, a name too long cut with `+`.
+/// the number when there is no name; a name (or number) too long cut with
+/// `+`, or shown as the number when the cut falls in a multibyte
+/// character.
 fn name_cell(name: Option<&[u8]>, id: u32, max: usize, utf8: bool, out: &mut Vec<u8>) -> usize {
-    if let Some(name) = name {
-        let mut cells = usize::MAX / 2;
-        let mut text = Vec::new();
-        escape(name, &mut cells, utf8, &mut text);
-        let len = usize::MAX / 2 - cells;
-        if len <= max {
-            out.extend_from_slice(&text);
-            return len;
-        }
-        if max >= 1 && text.get(max - 1).is_some_and(|&b| b < 127) {
-            out.extend_from_slice(&text[..max - 1]);
-            out.push(b'+');
-            return max;
-        }
+    let number = id.to_string();
+    let name = name.unwrap_or(number.as_bytes());
+    let mut cells = usize::MAX / 2;
+    let mut text = Vec::new();
+    escape(name, &mut cells, utf8, &mut text);
+    let len = usize::MAX / 2 - cells;
+    if len <= max {
+        out.extend_from_slice(&text);
+        return len;
     }
-    let _ = write!(out, "{id}");
-    out.len()
+    if max >= 1 && text.get(max - 1).is_some_and(|&b| b < 127) {
+        out.extend_from_slice(&text[..max - 1]);
+        out.push(b'+');
+        return max;
+    }
+    out.extend_from_slice(number.as_bytes());
+    number.len()
 }
 
 /// The kernel function the thread `tid` sleeps in, as procps'
