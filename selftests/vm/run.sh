@@ -123,9 +123,25 @@ fi
 
 echo "1..$n"
 
-# The functional tests print their own TAP, counted by the xtask.
+# The functional tests print their own TAP, counted by the xtask; each
+# kselftest harness program sets its own per-test timeouts. A program that
+# was not built counts as one failure.
+run_prog() {
+	prog=$1
+	shift
+	if [ ! -x "$bin_dir/$prog" ]; then
+		echo "not ok 1 $prog was not built"
+		fails=$((fails + 1))
+		return
+	fi
+	"$@" "$bin_dir/$prog" || fails=$((fails + 1))
+}
+
 if [ -n "$bin_dir" ]; then
-	"$bin_dir/task_diag_test" || fails=$((fails + 1))
+	run_prog task_diag_test
+	run_prog task_diag_groups
+	# The randomised test: TD_RANDOM_SECONDS bounds it (default 60).
+	run_prog task_diag_random env TD_RANDOM_SECONDS="${TD_RANDOM_SECONDS:-60}"
 fi
 
 [ "$fails" -eq 0 ]

@@ -31,8 +31,6 @@
 #include "kselftest_harness.h"
 #include "task_diag_util.h"
 
-#define NOBODY		65534
-#define MAX_KIDS	512
 #define BUF_1M		(1024 * 1024)
 #define BUF_64K		(64 * 1024)
 #define SHARED_MAX	16384
@@ -41,11 +39,6 @@
 /* A name with spaces and parentheses, as /proc/PID/stat must cope with. */
 #define ODD_NAME	"td (o) d)d n"
 
-/* Children a test started, killed and reaped by the teardown. */
-struct kids {
-	int	nr;
-	pid_t	pid[MAX_KIDS];
-};
 
 FIXTURE(td) {
 	struct kids	kids;
@@ -71,197 +64,6 @@ FIXTURE_TEARDOWN(td)
 	k->nr = 0;
 }
 
-static pid_t sys_gettid(void)
-{
-	return syscall(SYS_gettid);
-}
-
-static void track(struct kids *k, pid_t pid)
-{
-	if (k->nr < MAX_KIDS) {
-		k->pid[k->nr++] = pid;
-		return;
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-/* Reaps a tracked child and forgets it, so the teardown kills no stranger. */
-static int reap(struct kids *k, pid_t pid)
-{
-	int i, status = -1;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	for (i = 0; i < k->nr; i++) {
-		if (k->pid[i] == pid) {
-			k->pid[i] = k->pid[--k->nr];
-			break;
-		}
-	}
-	return status;
-}
-
-static __noreturn void park(void)
-{
-	for (;;)
-		pause();
-}
-
-/* The first steps of every child: die with its parent, take a name. */
-static void kid_start(pid_t parent, const char *name)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != parent)
-		_exit(1);
-	if (name)
-		prctl(PR_SET_NAME, name, 0, 0, 0);
-}
-
-#define KID_SETSID	0x1
-
-/*
- * Starts @n children sleeping in pause(), each named @name, and waits until
- * each of them has started. Their pids go to @pids when not NULL.
- */
-static int spawn_sleepers(struct kids *k, int n, const char *name,
-			  unsigned int flags, pid_t *pids)
-{
-	pid_t parent = getpid();
-	int p[2], i, got = 0;
-	char c;
-
-	if (pipe(p))
-		return -1;
-	for (i = 0; i < n; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			break;
-		if (pid == 0) {
-			close(p[0]);
-			kid_start(parent, name);
-			if ((flags & KID_SETSID) && setsid() < 0)
-				_exit(1);
-			if (write(p[1], "x", 1) != 1)
-				_exit(1);
-			close(p[1]);
-			park();
-		}
-		track(k, pid);
-		if (pids)
-			pids[i] = pid;
-	}
-	close(p[1]);
-	while (got < i && read(p[0], &c, 1) == 1)
-		got++;
-	close(p[0]);
-	return got == n ? 0 : -1;
-}
-
-static pid_t spawn_sleeper(struct kids *k, const char *name,
-			   unsigned int flags)
-{
-	pid_t pid;
-
-	if (spawn_sleepers(k, 1, name, flags, &pid))
-		return -1;
-	return pid;
-}
-
-static void *park_thread(void *arg)
-{
-	int fd = (intptr_t)arg;
-	pid_t tid = sys_gettid();
-
-	if (write(fd, &tid, sizeof(tid)) != sizeof(tid))
-		_exit(1);
-	park();
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * Starts a child process of @n threads (the main one included), all in
- * pause(); @tids receives the pid first, then the other threads' ids.
- */
-static pid_t spawn_threaded(struct kids *k, int n, pid_t *tids)
-{
-	pid_t parent = getpid(), pid;
-	int p[2], i;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		pthread_t th;
-
-		close(p[0]);
-		kid_start(parent, "td threads");
-		pid = getpid();
-		if (write(p[1], &pid, sizeof(pid)) != sizeof(pid))
-			_exit(1);
-		for (i = 1; i < n; i++)
-			if (pthread_create(&th, NULL, park_thread,
-					   (void *)(intptr_t)p[1]))
-				_exit(1);
-		park();
-	}
-	track(k, pid);
-	close(p[1]);
-	for (i = 0; i < n; i++)
-		if (read_full(p[0], &tids[i], sizeof(tids[i])))
-			break;
-	close(p[0]);
-	return i == n ? pid : -1;
-}
-
-/* Waits up to ten seconds for a task to show @state in /proc. */
-static int wait_state(pid_t tgid, pid_t tid, char state)
-{
-	struct proc_stat st;
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		if (proc_read_stat("/proc", tgid, tid, &st))
-			return -1;
-		if (st.state == state)
-			return 0;
-		usleep(10000);
-	}
-	return -1;
-}
-
-/*
- * Waits for each task of @ids to show @state: processes when @tgid is 0,
- * else threads of @tgid. Returns 0, or the first that does not.
- */
-static pid_t wait_states(pid_t tgid, const pid_t *ids, int n, char state)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (wait_state(tgid ? tgid : ids[i], tgid ? ids[i] : 0, state))
-			return ids[i];
-	return 0;
-}
 
 /* The first of @pids that a dump lacks, 0 if none. */
 static pid_t first_missing(const struct td_dump *d, const pid_t *pids, int n)
@@ -945,23 +747,56 @@ TEST_F(td, einval_reserved)
 	close(fd);
 }
 
-/* This version implements TASK_DIAG_BASE only and refuses the others. */
+/* Reads a dump of the groups @show to its end after a write of its request. */
+static int drain_show(int fd, __u64 show, __u32 seq, char *why, size_t size)
+{
+	struct td_dump d;
+	int ret;
+
+	td_dump_init(&d, show, seq);
+	ret = td_read_dump(fd, BUF_64K, &d);
+	snprintf(why, size, "%s", d.err);
+	td_dump_free(&d);
+	return ret;
+}
+
+/*
+ * VMA and VMA_STAT are not implemented yet and refused, alone or with
+ * another group; the other groups of the header are accepted.
+ */
 TEST_F(td, einval_unimplemented_group)
 {
+	static const int unimplemented[] = {
+		TASK_DIAG_VMA, TASK_DIAG_VMA_STAT,
+	};
 	struct td_req req;
+	char why[512];
 	int fd = td_open(), g;
+	size_t i;
 
 	ASSERT_LE(0, fd);
-	for (g = TASK_DIAG_CRED; g <= TASK_DIAG_ATTR_MAX; g++) {
-		td_req_init(&req, 1ULL << g, TASK_DIAG_DUMP_ALL, 0, 1);
+	for (i = 0; i < ARRAY_SIZE(unimplemented); i++) {
+		g = unimplemented[i];
+		td_req_init(&req, 1ULL << g, TASK_DIAG_DUMP_ONE, getpid(), 1);
 		EXPECT_EQ(-1, write(fd, &req, sizeof(req)))
 			TH_LOG("group %d", g);
 		EXPECT_EQ(EINVAL, errno);
-		td_req_init(&req, TASK_DIAG_SHOW_BASE | (1ULL << g),
-			    TASK_DIAG_DUMP_ALL, 0, 1);
+		td_req_init(&req, TD_SHOW_IMPLEMENTED | (1ULL << g),
+			    TASK_DIAG_DUMP_ONE, getpid(), 1);
 		EXPECT_EQ(-1, write(fd, &req, sizeof(req)))
-			TH_LOG("BASE and group %d", g);
+			TH_LOG("the implemented groups and group %d", g);
 		EXPECT_EQ(EINVAL, errno);
+	}
+	for (g = TASK_DIAG_BASE; g <= TASK_DIAG_ATTR_MAX; g++) {
+		__u32 seq = td_next_seq();
+
+		if (!(TD_SHOW_IMPLEMENTED & (1ULL << g)))
+			continue;
+		td_req_init(&req, 1ULL << g, TASK_DIAG_DUMP_ONE, getpid(), seq);
+		EXPECT_EQ(sizeof(req), write(fd, &req, sizeof(req)))
+			TH_LOG("group %d: %s", g, strerror(errno));
+		EXPECT_EQ(0, drain_show(fd, 1ULL << g, seq, why, sizeof(why)))
+			TH_LOG("group %d: %s", g, why);
 	}
 	close(fd);
 }
@@ -1335,51 +1170,6 @@ static int shared_find(const struct shared_dump *sh, pid_t pid)
 	return -1;
 }
 
-static int drop_to_nobody(void)
-{
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	/*
-	 * A change of credentials makes the process non-dumpable, and hides
-	 * it from every other unprivileged process under ptrace rules;
-	 * undo that so that processes of the same user see each other.
-	 * It also clears the parent-death signal.
-	 */
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
-		return -1;
-	return 0;
-}
-
-/* Starts a child that runs as nobody, dumpable, sleeping in pause(). */
-static pid_t spawn_nobody_sleeper(struct kids *k)
-{
-	pid_t parent = getpid(), pid;
-	int p[2];
-	char c;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		close(p[0]);
-		kid_start(parent, "td nobody");
-		if (drop_to_nobody() || getppid() != parent)
-			_exit(1);
-		if (write(p[1], "x", 1) != 1)
-			_exit(1);
-		park();
-	}
-	track(k, pid);
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		pid = -1;
-	close(p[0]);
-	return pid;
-}
 
 static void expect_no_root_task(struct __test_metadata *_metadata,
 				const struct shared_dump *sh)
@@ -1398,12 +1188,6 @@ static void expect_no_root_task(struct __test_metadata *_metadata,
 	}
 }
 
-static int wait_kid(struct kids *k, pid_t pid)
-{
-	int status = reap(k, pid);
-
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 TEST_F(td, unprivileged)
 {
@@ -1727,27 +1511,6 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-/* A process that forks and reaps short-lived children until killed. */
-static pid_t spawn_fork_storm(struct kids *k)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		kid_start(parent, "td storm");
-		for (;;) {
-			pid_t kid = fork();
-
-			if (kid == 0)
-				_exit(0);
-			if (kid > 0)
-				waitpid(kid, NULL, 0);
-		}
-	}
-	track(k, pid);
-	return pid;
-}
 
 static int cmp_int(const void *a, const void *b)
 {

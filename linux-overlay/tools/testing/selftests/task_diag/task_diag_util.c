@@ -2,14 +2,22 @@
 /*
  * Helpers shared by the task_diag selftests and tools.
  */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -76,6 +84,12 @@ void td_dump_init(struct td_dump *d, __u64 show, __u32 seq)
 
 void td_dump_free(struct td_dump *d)
 {
+	size_t i;
+	int a;
+
+	for (i = 0; i < d->nr; i++)
+		for (a = 0; a < TD_NR_ATTRS; a++)
+			free(d->tasks[i].a[a].p);
 	free(d->tasks);
 	d->tasks = NULL;
 	d->nr = 0;
@@ -144,31 +158,125 @@ static int td_parse_base(struct td_dump *d, struct td_task *t,
 	return 0;
 }
 
-/* Checks one TASK_DIAG_CMD_GET message and adds it to the dump. */
+/* The smallest payload of each group, 0 when any length is valid. */
+static size_t td_min_len(int type)
+{
+	switch (type) {
+	case TASK_DIAG_BASE:
+		return sizeof(struct task_diag_base);
+	case TASK_DIAG_CRED:
+		return sizeof(struct task_diag_creds);
+	case TASK_DIAG_STAT:
+		return TD_STAT_MIN_LEN;
+	case TASK_DIAG_STATM:
+		return sizeof(struct task_diag_statm);
+	case TASK_DIAG_NAME:
+		return 1;
+	}
+	return 0;
+}
+
+/* Checks the payload of a group of a fixed layout. */
+static int td_check_payload(struct td_dump *d, const struct td_task *t,
+			    int type, const unsigned char *p, size_t len)
+{
+	struct task_diag_stat st;
+	size_t i, n;
+
+	if (len < td_min_len(type))
+		return td_fail(d, "task %d: attribute %d of %zu bytes, want %zu",
+			       t->pid, type, len, td_min_len(type));
+	switch (type) {
+	case TASK_DIAG_STAT:
+		memcpy(&st, p, sizeof(st));
+		if (st.reserved)
+			return td_fail(d, "task %d: STAT reserved is %u",
+				       t->pid, st.reserved);
+		break;
+	case TASK_DIAG_NAME:
+		if (len > TASK_DIAG_NAME_LEN)
+			return td_fail(d, "task %d: NAME of %zu bytes", t->pid,
+				       len);
+		n = strnlen((const char *)p, len);
+		if (n == len)
+			return td_fail(d, "task %d: NAME is not NUL-terminated",
+				       t->pid);
+		for (i = n; i < len; i++)
+			if (p[i])
+				return td_fail(d, "task %d: NAME has bytes after its NUL",
+					       t->pid);
+		break;
+	}
+	return 0;
+}
+
+/* Appends a payload, or a part of a split one, to a task's copy. */
+static int td_keep(struct td_dump *d, struct td_task *t, int type,
+		   const void *p, size_t len)
+{
+	struct td_attr *a = &t->a[type];
+	unsigned char *n = realloc(a->p, a->len + len + 1);
+
+	if (!n)
+		return td_fail(d, "out of memory");
+	memcpy(n + a->len, p, len);
+	a->p = n;
+	a->len += len;
+	a->p[a->len] = 0;
+	return 0;
+}
+
+/* Marks the last task as ended without the rest it promised. */
+static void td_cut(struct td_dump *d, struct td_task *last)
+{
+	if (last && (last->flags & TASK_DIAG_FLAG_CONT) && !last->cut) {
+		last->cut = true;
+		d->nr_cut++;
+	}
+}
+
+static bool td_splittable(int type)
+{
+	return type == TASK_DIAG_VMA || type == TASK_DIAG_CMDLINE;
+}
+
+/*
+ * Checks one TASK_DIAG_CMD_GET message and adds it to the dump. A task
+ * that continues (TASK_DIAG_FLAG_CONT) has its next message right after;
+ * only a message of another, greater pid may end it early, when it exited
+ * or became invisible meanwhile.
+ */
 static int td_parse_task(struct td_dump *d, const char *p, size_t len)
 {
 	struct td_task *last = d->nr ? &d->tasks[d->nr - 1] : NULL;
 	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct task_diag_msg));
 	struct task_diag_msg msg;
+	bool cont = false;
+	int last_type = -1, nattrs = 0;
 	struct td_task *t;
-	int last_type = -1;
 
 	if (len < NLMSG_HDRLEN + sizeof(msg))
 		return td_fail(d, "task message of %zu bytes", len);
 	memcpy(&msg, p + NLMSG_HDRLEN, sizeof(msg));
+	if (!msg.pid || !msg.tgid)
+		return td_fail(d, "a message of pid %u tgid %u", msg.pid,
+			       msg.tgid);
 	if (msg.flags & ~TASK_DIAG_FLAG_CONT)
 		return td_fail(d, "task %u: flags %#x", msg.pid, msg.flags);
-	if (last && (last->flags & TASK_DIAG_FLAG_CONT)) {
-		if ((int)msg.pid != last->pid || (int)msg.tgid != last->tgid)
-			return td_fail(d, "task %d continued by task %u",
-				       last->pid, msg.pid);
+	if (last && (last->flags & TASK_DIAG_FLAG_CONT) &&
+	    (int)msg.pid == last->pid) {
+		if ((int)msg.tgid != last->tgid)
+			return td_fail(d, "task %d of tgid %d continued with tgid %u",
+				       last->pid, last->tgid, msg.tgid);
 		t = last;
+		cont = true;
 		if (t->attrs)
 			last_type = 31 - __builtin_clz(t->attrs);
 	} else {
 		if (last && (int)msg.pid <= last->pid)
 			return td_fail(d, "task %u after task %d: pids not increasing",
 				       msg.pid, last->pid);
+		td_cut(d, last);
 		t = td_add(d);
 		if (!t)
 			return td_fail(d, "out of memory");
@@ -176,9 +284,11 @@ static int td_parse_task(struct td_dump *d, const char *p, size_t len)
 		t->tgid = msg.tgid;
 	}
 	t->flags = msg.flags;
+	t->nr_msgs++;
 
 	while (off < len) {
 		struct nlattr nla;
+		size_t plen;
 		int type;
 
 		if (len - off < NLA_HDRLEN)
@@ -188,21 +298,41 @@ static int td_parse_task(struct td_dump *d, const char *p, size_t len)
 		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len - off)
 			return td_fail(d, "task %d: attribute of %u bytes at %zu of %zu",
 				       t->pid, nla.nla_len, off, len);
-		type = nla.nla_type & NLA_TYPE_MASK;
-		if (type > TASK_DIAG_ATTR_MAX || !(d->show & (1ULL << type)))
+		if (nla.nla_type & ~NLA_TYPE_MASK)
+			return td_fail(d, "task %d: attribute type %#x has flags",
+				       t->pid, nla.nla_type);
+		type = nla.nla_type;
+		plen = nla.nla_len - NLA_HDRLEN;
+		if (type > TASK_DIAG_ATTR_MAX || !(d->show & (1ULL << type)) ||
+		    type == TASK_DIAG_VMA_STAT)
 			return td_fail(d, "task %d: attribute %d was not requested",
 				       t->pid, type);
-		if (type <= last_type)
+		if (cont && !nattrs && type == last_type && td_splittable(type)) {
+			/* The next part of a split attribute: not empty. */
+			if (!plen)
+				return td_fail(d, "task %d: an empty part of attribute %d",
+					       t->pid, type);
+		} else if (type <= last_type) {
 			return td_fail(d, "task %d: attribute %d after %d",
 				       t->pid, type, last_type);
+		} else if (td_check_payload(d, t, type,
+					    (const unsigned char *)p + off +
+					    NLA_HDRLEN, plen)) {
+			return -1;
+		}
 		last_type = type;
+		nattrs++;
 		t->attrs |= 1U << type;
 		if (type == TASK_DIAG_BASE &&
-		    td_parse_base(d, t, p + off + NLA_HDRLEN,
-				  nla.nla_len - NLA_HDRLEN))
+		    td_parse_base(d, t, p + off + NLA_HDRLEN, plen))
+			return -1;
+		if (d->keep && td_keep(d, t, type, p + off + NLA_HDRLEN, plen))
 			return -1;
 		off += NLA_ALIGN(nla.nla_len);
 	}
+	if (!nattrs && (d->show & ~TASK_DIAG_SHOW_VMA_STAT))
+		return td_fail(d, "task %d: a message without an attribute",
+			       t->pid);
 	return 0;
 }
 
@@ -245,9 +375,8 @@ int td_parse(struct td_dump *d, const void *buf, size_t len)
 			memcpy(&done, p + off + NLMSG_HDRLEN, sizeof(done));
 			if (done)
 				return td_fail(d, "NLMSG_DONE carries %d", done);
-			if (d->nr && (d->tasks[d->nr - 1].flags & TASK_DIAG_FLAG_CONT))
-				return td_fail(d, "NLMSG_DONE while task %d continues",
-					       d->tasks[d->nr - 1].pid);
+			/* The last task may end early: it exited meanwhile. */
+			td_cut(d, d->nr ? &d->tasks[d->nr - 1] : NULL);
 			d->nr_done++;
 			break;
 		case TASK_DIAG_CMD_GET:
@@ -258,6 +387,8 @@ int td_parse(struct td_dump *d, const void *buf, size_t len)
 			return td_fail(d, "message type %#x", h.nlmsg_type);
 		}
 		msgs++;
+		if (h.nlmsg_len > d->max_msg_len)
+			d->max_msg_len = h.nlmsg_len;
 		off += NLMSG_ALIGN(h.nlmsg_len);
 	}
 	if (!msgs)
@@ -282,7 +413,7 @@ int td_finish(struct td_dump *d)
 	/* VMA_STAT only adds to the VMA records: no attribute of its own. */
 	want = d->show & ~TASK_DIAG_SHOW_VMA_STAT;
 	for (i = 0; i < d->nr; i++)
-		if ((d->tasks[i].attrs & want) != want)
+		if (!d->tasks[i].cut && (d->tasks[i].attrs & want) != want)
 			return td_fail(d, "task %d: attributes %#x, want %#x",
 				       d->tasks[i].pid, d->tasks[i].attrs, want);
 	return 0;
@@ -339,6 +470,23 @@ int td_dump(int fd, __u64 strategy, int pid, size_t bufsize,
 	return td_read_dump(fd, bufsize, d);
 }
 
+/* A dump of the groups @show, every payload kept in td_task.a. */
+int td_dump_show(int fd, __u64 show, __u64 strategy, int pid,
+		 size_t bufsize, struct td_dump *d)
+{
+	__u32 seq = td_next_seq();
+
+	td_dump_init(d, show, seq);
+	d->keep = true;
+	if (td_send(fd, show, strategy, pid, seq) < 0) {
+		d->write_errno = errno;
+		return td_fail(d, "write(strategy %llu, pid %d): %s",
+			       (unsigned long long)strategy, pid,
+			       strerror(errno));
+	}
+	return td_read_dump(fd, bufsize, d);
+}
+
 struct td_task *td_find(const struct td_dump *d, int pid)
 {
 	size_t lo = 0, hi = d->nr;
@@ -355,6 +503,21 @@ struct td_task *td_find(const struct td_dump *d, int pid)
 			hi = mid;
 	}
 	return NULL;
+}
+
+/*
+ * Copies a kept payload to @dst, zero-filled past its end; returns the
+ * payload's length.
+ */
+size_t td_attr_copy(const struct td_task *t, int type, void *dst,
+		    size_t size)
+{
+	const struct td_attr *a = &t->a[type];
+
+	memset(dst, 0, size);
+	if (a->p)
+		memcpy(dst, a->p, a->len < size ? a->len : size);
+	return a->len;
 }
 
 int pid_set_add(struct pid_set *s, int pid, int tgid)
@@ -471,7 +634,7 @@ int proc_list_threads(const char *proc, struct pid_set *s)
 	return ret;
 }
 
-static int read_file(const char *path, char *buf, size_t size)
+int proc_read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -505,7 +668,7 @@ int proc_read_stat(const char *proc, int tgid, int tid, struct proc_stat *st)
 	size_t n;
 
 	task_path(path, sizeof(path), proc, tgid, tid, "stat");
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (proc_read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
 	open_paren = strchr(buf, '(');
 	close_paren = strrchr(buf, ')');
@@ -528,6 +691,115 @@ int proc_read_stat(const char *proc, int tgid, int tid, struct proc_stat *st)
 	return 0;
 }
 
+/* Reads every field of PROC/TGID/stat, or of PROC/TGID/task/TID/stat. */
+int proc_read_stat_all(const char *proc, int tgid, int tid,
+		       struct proc_stat_all *st)
+{
+	char path[256], buf[4096], *open_paren, *close_paren, *p, *end;
+	size_t n;
+
+	task_path(path, sizeof(path), proc, tgid, tid, "stat");
+	if (proc_read_text(path, buf, sizeof(buf)) < 0)
+		return -1;
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren ||
+	    close_paren[1] != ' ') {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	n = close_paren - open_paren - 1;
+	if (n >= sizeof(st->name))
+		n = sizeof(st->name) - 1;
+	memcpy(st->name, open_paren + 1, n);
+	st->f[1] = strtoll(buf, NULL, 10);
+	st->state = close_paren[2];
+	st->f[3] = st->state;
+	st->nr = 3;
+	p = close_paren + 3;
+	while (st->nr + 1 < PROC_STAT_FIELDS) {
+		long long v = strtoll(p, &end, 10);
+
+		if (end == p)
+			break;
+		st->f[++st->nr] = v;
+		p = end;
+	}
+	if (st->nr < 41) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads a whole file of any size into a new buffer, NUL-terminated, as
+ * many reads as it takes.
+ */
+int proc_read_all(const char *path, char **buf, size_t *len)
+{
+	size_t size = 65536, n = 0;
+	char *b = malloc(size + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0 || !b) {
+		if (fd >= 0)
+			close(fd);
+		free(b);
+		return -1;
+	}
+	for (;;) {
+		if (n == size) {
+			char *nb = realloc(b, 2 * size + 1);
+
+			if (!nb)
+				break;
+			b = nb;
+			size *= 2;
+		}
+		r = read(fd, b + n, size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	if (r < 0 || n > size) {
+		free(b);
+		return -1;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/*
+ * The value of the line "KEY:" of a /proc/PID/status text, its leading
+ * blanks skipped; NULL when there is none.
+ */
+const char *status_value(const char *status, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = status;
+
+	while (p && *p) {
+		if (!strncmp(p, key, n) && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			return p;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
 /* Reads PROC/TGID/status, or PROC/TGID/task/TID/status when @tid > 0. */
 int proc_read_status(const char *proc, int tgid, int tid,
 		     struct proc_status *st)
@@ -536,7 +808,7 @@ int proc_read_status(const char *proc, int tgid, int tid,
 	int seen = 0;
 
 	task_path(path, sizeof(path), proc, tgid, tid, "status");
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (proc_read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
 	memset(st, 0, sizeof(*st));
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -565,4 +837,268 @@ int proc_read_status(const char *proc, int tgid, int tid,
 		return -1;
 	}
 	return 0;
+}
+
+pid_t sys_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+void track(struct kids *k, pid_t pid)
+{
+	if (k->nr < MAX_KIDS) {
+		k->pid[k->nr++] = pid;
+		return;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Reaps a tracked child and forgets it, so the teardown kills no stranger. */
+int reap(struct kids *k, pid_t pid)
+{
+	int i, status = -1;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	for (i = 0; i < k->nr; i++) {
+		if (k->pid[i] == pid) {
+			k->pid[i] = k->pid[--k->nr];
+			break;
+		}
+	}
+	return status;
+}
+
+__noreturn void park(void)
+{
+	for (;;)
+		pause();
+}
+
+/* The first steps of every child: die with its parent, take a name. */
+void kid_start(pid_t parent, const char *name)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(1);
+	if (name)
+		prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+/*
+ * Starts @n children sleeping in pause(), each named @name, and waits until
+ * each of them has started. Their pids go to @pids when not NULL.
+ */
+int spawn_sleepers(struct kids *k, int n, const char *name,
+		   unsigned int flags, pid_t *pids)
+{
+	pid_t parent = getpid();
+	int p[2], i, got = 0;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			close(p[0]);
+			kid_start(parent, name);
+			if ((flags & KID_SETSID) && setsid() < 0)
+				_exit(1);
+			if (write(p[1], "x", 1) != 1)
+				_exit(1);
+			close(p[1]);
+			park();
+		}
+		track(k, pid);
+		if (pids)
+			pids[i] = pid;
+	}
+	close(p[1]);
+	while (got < i && read(p[0], &c, 1) == 1)
+		got++;
+	close(p[0]);
+	return got == n ? 0 : -1;
+}
+
+pid_t spawn_sleeper(struct kids *k, const char *name, unsigned int flags)
+{
+	pid_t pid;
+
+	if (spawn_sleepers(k, 1, name, flags, &pid))
+		return -1;
+	return pid;
+}
+
+static void *park_thread(void *arg)
+{
+	int fd = (intptr_t)arg;
+	pid_t tid = sys_gettid();
+
+	if (write(fd, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	park();
+}
+
+int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Starts a child process of @n threads (the main one included), all in
+ * pause(); @tids receives the pid first, then the other threads' ids.
+ */
+pid_t spawn_threaded(struct kids *k, int n, pid_t *tids)
+{
+	pid_t parent = getpid(), pid;
+	int p[2], i;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		pthread_t th;
+
+		close(p[0]);
+		kid_start(parent, "td threads");
+		pid = getpid();
+		if (write(p[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(1);
+		for (i = 1; i < n; i++)
+			if (pthread_create(&th, NULL, park_thread,
+					   (void *)(intptr_t)p[1]))
+				_exit(1);
+		park();
+	}
+	track(k, pid);
+	close(p[1]);
+	for (i = 0; i < n; i++)
+		if (read_full(p[0], &tids[i], sizeof(tids[i])))
+			break;
+	close(p[0]);
+	return i == n ? pid : -1;
+}
+
+/* Waits up to ten seconds for a task to show @state in /proc. */
+int wait_state(pid_t tgid, pid_t tid, char state)
+{
+	struct proc_stat st;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (proc_read_stat("/proc", tgid, tid, &st))
+			return -1;
+		if (st.state == state)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * Waits for each task of @ids to show @state: processes when @tgid is 0,
+ * else threads of @tgid. Returns 0, or the first that does not.
+ */
+pid_t wait_states(pid_t tgid, const pid_t *ids, int n, char state)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (wait_state(tgid ? tgid : ids[i], tgid ? ids[i] : 0, state))
+			return ids[i];
+	return 0;
+}
+
+int drop_to_nobody(void)
+{
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	/*
+	 * A change of credentials makes the process non-dumpable, and hides
+	 * it from every other unprivileged process under ptrace rules;
+	 * undo that so that processes of the same user see each other.
+	 * It also clears the parent-death signal.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+		return -1;
+	return 0;
+}
+
+/* Starts a child that runs as nobody, dumpable, sleeping in pause(). */
+pid_t spawn_nobody_sleeper(struct kids *k)
+{
+	pid_t parent = getpid(), pid;
+	int p[2];
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		kid_start(parent, "td nobody");
+		if (drop_to_nobody() || getppid() != parent)
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		park();
+	}
+	track(k, pid);
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+int wait_kid(struct kids *k, pid_t pid)
+{
+	int status = reap(k, pid);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A process that forks and reaps short-lived children until killed. */
+pid_t spawn_fork_storm(struct kids *k)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		kid_start(parent, "td storm");
+		for (;;) {
+			pid_t kid = fork();
+
+			if (kid == 0)
+				_exit(0);
+			if (kid > 0)
+				waitpid(kid, NULL, 0);
+		}
+	}
+	track(k, pid);
+	return pid;
 }
