@@ -326,6 +326,7 @@ static int parse_status_creds(const char *text, struct ids_caps *c)
 		"CapInh", "CapPrm", "CapEff", "CapBnd",
 	};
 	const char *v;
+	char *end;
 	int i;
 
 	memset(c, 0, sizeof(*c));
@@ -339,7 +340,8 @@ static int parse_status_creds(const char *text, struct ids_caps *c)
 		return -1;
 	for (i = 0; i < 4; i++) {
 		v = status_value(text, caps[i]);
-		if (!v || sscanf(v, "%llx", &c->cap[i]) != 1)
+		c->cap[i] = v ? strtoull(v, &end, 16) : 0;
+		if (!v || end == v)
 			return -1;
 	}
 	return 0;
@@ -1131,9 +1133,8 @@ TEST_F_TIMEOUT(grp, stat_matches_proc, 300)
 	procs[4] = spawn_sleeper(&self->kids, "td plain", 0);
 	ASSERT_LT(0, procs[4]);
 	for (i = 0; i < 5; i++) {
-		if (procs[i] > 0) {
+		if (procs[i] > 0)
 			ASSERT_EQ(0, stop_process(procs[i]));
-		}
 	}
 	if (!fifo)
 		procs[2] = procs[4];
@@ -1319,7 +1320,7 @@ static pid_t spawn_mem(struct kids *k)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		volatile char sum = 0;
+		char sum = 0;
 		char *anon, *file, *shm;
 		int i, fd;
 
@@ -1343,7 +1344,8 @@ static pid_t spawn_mem(struct kids *k)
 			_exit(1);
 		/* A peak above the current size. */
 		munmap(anon + 32 * ps, 32 * ps);
-		if (write(p[1], "x", 1) != 1)
+		/* Any byte: the sum keeps the reads of the file. */
+		if (write(p[1], sum ? "y" : "x", 1) != 1)
 			_exit(1);
 		park();
 	}
@@ -1490,7 +1492,9 @@ static int check_cmdline(int fd, pid_t pid, const char *want, size_t len,
 
 TEST_F_TIMEOUT(grp, cmdline_matches_proc, 120)
 {
-	char *argv[] = { "td-title", "first", "second argument", "third", NULL };
+	static char * const argv[] = {
+		"td-title", "first", "second argument", "third", NULL,
+	};
 	char *want, *mine, why[512], env0[5000];
 	size_t len, mine_len;
 	struct td_dump d;
@@ -1853,6 +1857,7 @@ TEST_F_TIMEOUT(grp, name_matches_stat, 300)
 	EXPECT_LT(0, kworkers) TH_LOG("no kworker with its workqueue in its name");
 	close(fd);
 }
+
 /* -------------------------------------------------------- combinations */
 
 static const __u64 groups[] = {
@@ -1901,12 +1906,10 @@ TEST_F_TIMEOUT(grp, every_combination, 600)
 				       (unsigned long long)show,
 				       (unsigned long long)strategies[s], d.err);
 			EXPECT_LT(0, d.nr);
-			if (strategies[s] == TASK_DIAG_DUMP_ONE) {
+			if (strategies[s] == TASK_DIAG_DUMP_ONE)
 				EXPECT_EQ(1, d.nr);
-			}
-			if (strategies[s] == TASK_DIAG_DUMP_THREAD) {
+			if (strategies[s] == TASK_DIAG_DUMP_THREAD)
 				EXPECT_EQ(3, d.nr);
-			}
 			td_dump_free(&d);
 			n++;
 		}
@@ -2213,11 +2216,8 @@ static void exit_between_messages(struct __test_metadata *_metadata,
 		t = td_find(&d, big);
 		if (!killed && t && (t->flags & TASK_DIAG_FLAG_CONT)) {
 			ASSERT_EQ(0, kill(big, SIGKILL));
-			if (do_reap) {
-				ASSERT_LE(0, reap(k, big));
-			} else {
-				ASSERT_EQ(0, wait_state(big, 0, 'Z'));
-			}
+			ASSERT_LE(0, do_reap ? reap(k, big) :
+				  wait_state(big, 0, 'Z'));
 			killed = true;
 		}
 	}
@@ -2272,9 +2272,8 @@ TEST_F_TIMEOUT(grp, thread_dump_of_reused_tgid, 120)
 
 	pid = spawn_threaded(&self->kids, 10, tids);
 	ASSERT_LT(0, pid);
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < 10; i++)
 		ASSERT_EQ(0, pid_set_add(&old, tids[i], pid));
-	}
 	pid_set_sort(&old);
 	fd = td_open();
 	ASSERT_LE(0, fd);

@@ -39,7 +39,6 @@
 /* A name with spaces and parentheses, as /proc/PID/stat must cope with. */
 #define ODD_NAME	"td (o) d)d n"
 
-
 FIXTURE(td) {
 	struct kids	kids;
 };
@@ -63,7 +62,6 @@ FIXTURE_TEARDOWN(td)
 		waitpid(k->pid[i], NULL, 0);
 	k->nr = 0;
 }
-
 
 /* The first of @pids that a dump lacks, 0 if none. */
 static pid_t first_missing(const struct td_dump *d, const pid_t *pids, int n)
@@ -1170,7 +1168,6 @@ static int shared_find(const struct shared_dump *sh, pid_t pid)
 	return -1;
 }
 
-
 static void expect_no_root_task(struct __test_metadata *_metadata,
 				const struct shared_dump *sh)
 {
@@ -1187,7 +1184,6 @@ static void expect_no_root_task(struct __test_metadata *_metadata,
 			       ss.uid[0], ss.uid[1], ss.uid[2]);
 	}
 }
-
 
 TEST_F(td, unprivileged)
 {
@@ -1510,7 +1506,6 @@ static void *reader_thread(void *arg)
 	}
 	return NULL;
 }
-
 
 static int cmp_int(const void *a, const void *b)
 {

@@ -13,6 +13,8 @@
 #include <linux/netlink.h>
 #include <linux/task_diag.h>
 
+#include "kselftest.h"
+
 #define TD_PATH		"/proc/task_diag"
 
 #define NOBODY		65534
@@ -168,7 +170,7 @@ pid_t sys_gettid(void);
 void track(struct kids *k, pid_t pid);
 int reap(struct kids *k, pid_t pid);
 int wait_kid(struct kids *k, pid_t pid);
-__attribute__((noreturn)) void park(void);
+__noreturn void park(void);
 void kid_start(pid_t parent, const char *name);
 int spawn_sleepers(struct kids *k, int n, const char *name,
 		   unsigned int flags, pid_t *pids);
