@@ -563,7 +563,7 @@ static pid_t spawn_caps_child(struct kids *k)
 	return pid;
 }
 
-TEST_F(grp, cred_ids_and_caps)
+TEST_F_TIMEOUT(grp, cred_ids_and_caps, 60)
 {
 	struct ids_caps td, proc;
 	struct td_dump d;
@@ -649,7 +649,7 @@ out:
 	close(fd);
 }
 
-TEST_F(grp, cred_unprivileged)
+TEST_F_TIMEOUT(grp, cred_unprivileged, 180)
 {
 	struct report *r = report_new();
 	pid_t sibling, pid;
@@ -809,7 +809,8 @@ TEST_F_TIMEOUT(grp, cred_user_namespace, 120)
 	close(ready[0]);
 	ASSERT_EQ(0, wait_kid(&self->kids, pid));
 	ASSERT_EQ(0, r->ret) TH_LOG("%s", r->err);
-	EXPECT_LE(5, r->checked);
+	/* Itself unmapped, its child, both of them in ALL. */
+	EXPECT_LE(4, r->checked);
 	munmap(r, sizeof(*r));
 }
 
@@ -1627,12 +1628,56 @@ static int dump_sized(int fd, __u64 show, __u64 strategy, pid_t pid,
 	return td_dump_show(fd, show, strategy, pid, bufsize, d);
 }
 
+/*
+ * Reads a dump through the smallest reads that work: from 16 bytes up, 4
+ * more after each EMSGSIZE (which loses nothing). @largest gets the
+ * largest read size it took.
+ */
+static int dump_smallest_reads(int fd, __u64 show, __u64 strategy, pid_t pid,
+			       struct td_dump *d, size_t *largest)
+{
+	__u32 seq = td_next_seq();
+	size_t size = 16;
+	char *buf = malloc(BUF_64K);
+	ssize_t n;
+	int ret = -1;
+
+	td_dump_init(d, show, seq);
+	d->keep = true;
+	if (!buf || td_send(fd, show, strategy, pid, seq) < 0) {
+		snprintf(d->err, sizeof(d->err), "write: %s", strerror(errno));
+		free(buf);
+		return -1;
+	}
+	for (;;) {
+		n = read(fd, buf, size);
+		if (n < 0 && errno == EMSGSIZE && size < BUF_64K) {
+			size += 4;
+			continue;
+		}
+		if (n < 0) {
+			snprintf(d->err, sizeof(d->err), "read(%zu): %s", size,
+				 strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			ret = td_finish(d);
+			break;
+		}
+		if (td_parse(d, buf, n))
+			break;
+	}
+	*largest = size;
+	free(buf);
+	return ret;
+}
+
 TEST_F_TIMEOUT(grp, cmdline_big, 600)
 {
 	__u64 show = TASK_DIAG_SHOW_BASE | TASK_DIAG_SHOW_STAT |
 		     TASK_DIAG_SHOW_CMDLINE | TASK_DIAG_SHOW_NAME;
 	char *want, *proc, why[512];
-	size_t len, plen, max, sizes[7];
+	size_t len, plen, max, smallest, sizes[7];
 	struct td_dump d;
 	pid_t big, after;
 	int fd, i;
@@ -1660,6 +1705,19 @@ TEST_F_TIMEOUT(grp, cmdline_big, 600)
 	max = d.max_msg_len;
 	td_dump_free(&d);
 	ASSERT_LT(0, max);
+
+	/* The smallest reads: tiny parts of the command line. */
+	ASSERT_EQ(0, dump_smallest_reads(fd, show, TASK_DIAG_DUMP_ONE, big, &d,
+					 &smallest))
+		TH_LOG("%s", d.err);
+	ASSERT_EQ(1, d.nr);
+	EXPECT_FALSE(d.tasks[0].cut);
+	EXPECT_EQ(0, cmp_bytes(&d.tasks[0], want, len, why, sizeof(why)))
+		TH_LOG("smallest reads (up to %zu bytes): %s", smallest, why);
+	TH_LOG("smallest reads: up to %zu bytes, %u messages", smallest,
+	       d.tasks[0].nr_msgs);
+	EXPECT_GE(max, smallest);
+	td_dump_free(&d);
 
 	sizes[0] = max;
 	sizes[1] = max + 1;
@@ -1834,11 +1892,6 @@ TEST_F_TIMEOUT(grp, name_matches_stat, 300)
 						 sizeof(proc_name)))
 				TH_LOG("task %d: NAME '%s', /proc says '%s'",
 				       t->pid, name_of(t), proc_name);
-			/* The comm is a prefix of the name. */
-			EXPECT_EQ(0, strncmp(t->base.comm, name_of(t),
-					     strlen(t->base.comm)))
-				TH_LOG("task %d: comm '%s', NAME '%s'", t->pid,
-				       t->base.comm, name_of(t));
 			if (kthread && strlen(name_of(t)) >= TASK_DIAG_COMM_LEN)
 				long_names++;
 			if (kthread && !strncmp(name_of(t), "kworker/", 8) &&
@@ -1919,7 +1972,7 @@ TEST_F_TIMEOUT(grp, every_combination, 600)
 }
 
 /* Unknown show_flags bits and the groups not implemented yet: EINVAL. */
-TEST_F(grp, einval_unknown_groups)
+TEST_F_TIMEOUT(grp, einval_unknown_groups, 60)
 {
 	struct td_req req;
 	int fd = td_open(), bit;
@@ -1999,7 +2052,7 @@ static void failed_read_then_nobody(struct __test_metadata *_metadata,
 	close(fd);
 }
 
-TEST_F(grp, emsgsize_then_nobody_reads)
+TEST_F_TIMEOUT(grp, emsgsize_then_nobody_reads, 180)
 {
 	failed_read_then_nobody(_metadata, &self->kids, false,
 				TASK_DIAG_SHOW_BASE);
@@ -2007,7 +2060,7 @@ TEST_F(grp, emsgsize_then_nobody_reads)
 				TD_SHOW_IMPLEMENTED);
 }
 
-TEST_F(grp, efault_then_nobody_reads)
+TEST_F_TIMEOUT(grp, efault_then_nobody_reads, 180)
 {
 	failed_read_then_nobody(_metadata, &self->kids, true,
 				TASK_DIAG_SHOW_BASE);
@@ -2113,7 +2166,7 @@ static int superpriv(void)
  * uses capabilities without auditing them: PF_SUPERPRIV stays clear in a
  * fresh child of root, which reading another user's environ does set.
  */
-TEST_F(grp, dump_does_not_set_superpriv)
+TEST_F_TIMEOUT(grp, dump_does_not_set_superpriv, 180)
 {
 	struct report *r = report_new();
 	pid_t nobody, pid;
