@@ -6,9 +6,11 @@
 //! without warnings. This copies the built working tree of a flavour (with
 //! its objects, so each build is incremental), checks the whole series with
 //! `make CLIPPY=1` and `make rustfmtcheck`, then takes the patches off one
-//! at a time from the top and builds `vmlinux` after each: the builds of
-//! the series up to patch N-1, N-2, ... 1. The whole series is the working
-//! tree's own build.
+//! at a time from the top and builds, after each, every object that the
+//! series compiles (the kbuild directories of its C and Rust files, the
+//! Rust crates among them) without linking `vmlinux`: the builds of the
+//! series up to patch N-1, N-2, ... 1. The whole series, linked, is the
+//! working tree's own build, which `cargo xtask kernel` made first.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -93,6 +95,19 @@ pub fn checks(flavour: Flavour) -> Result<Vec<Check>> {
     }
 
     let patches = paths::repo_root().join("patches");
+    let touched = series::load(&patches)?;
+    let targets = build_targets(
+        touched
+            .patches
+            .iter()
+            .flat_map(|p| &p.sections)
+            .map(|s| s.path.as_str()),
+    );
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    eprintln!(
+        "xtask: each prefix builds the directories the series compiles in: {}",
+        targets.join(" ")
+    );
     for i in (1..names.len()).rev() {
         let (top, last) = (&names[i], &names[i - 1]);
         run::status(
@@ -105,7 +120,7 @@ pub fn checks(flavour: Flavour) -> Result<Vec<Check>> {
         .with_context(|| format!("cannot take {top} off the copy of the tree"))?;
         let log_path = dir.join(format!("build-{i:04}.log"));
         let start = Instant::now();
-        let ok = make(&scratch, &["vmlinux"], &log_path)?;
+        let ok = make(&scratch, &targets, &log_path)?;
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         let good = ok && warnings(&log).is_empty();
         let what = format!(
@@ -120,6 +135,27 @@ pub fn checks(flavour: Flavour) -> Result<Vec<Check>> {
     }
     std::fs::remove_dir_all(&scratch)?;
     Ok(out)
+}
+
+/// The make targets that compile every source file among `paths`: the
+/// kbuild directory of each C or Rust file, `rust/` for all of the Rust
+/// support code (its crates and C helpers are built by `rust/Makefile`).
+/// Documentation, headers alone and tools are not kbuild objects of their
+/// own: a header is compiled with the files that include it.
+pub fn build_targets<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut dirs = std::collections::BTreeSet::new();
+    for path in paths {
+        let source = path.ends_with(".c") || path.ends_with(".rs");
+        if !source || path.starts_with("tools/") || path.starts_with("Documentation/") {
+            continue;
+        }
+        if path.starts_with("rust/") {
+            dirs.insert("rust/".to_owned());
+        } else if let Some((dir, _)) = path.rsplit_once('/') {
+            dirs.insert(format!("{dir}/"));
+        }
+    }
+    dirs.into_iter().collect()
 }
 
 /// Prints the line of a check, with the first errors and warnings of its
@@ -171,6 +207,24 @@ pub fn command(flavour: Flavour) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_build_the_directories_of_the_touched_sources() {
+        let paths = [
+            "rust/kernel/mm.rs",
+            "rust/helpers/mm.c",
+            "rust/bindings/bindings_helper.h",
+            "fs/proc/array.c",
+            "fs/proc/task_diag.rs",
+            "fs/proc/Kconfig",
+            "include/linux/proc_task_diag.h",
+            "Documentation/filesystems/task_diag.rst",
+            "tools/testing/selftests/task_diag/fork.c",
+            "MAINTAINERS",
+        ];
+        assert_eq!(build_targets(paths), ["fs/proc/", "rust/"]);
+        assert!(build_targets(["MAINTAINERS"]).is_empty());
+    }
 
     #[test]
     fn finds_compiler_and_rustc_warnings() {

@@ -2,6 +2,7 @@
 //! `cargo xtask test`: every test, counted into one `N passed, N failed`.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
@@ -92,16 +93,59 @@ pub fn parse_tap(output: &str) -> Tally {
     t
 }
 
-fn step(name: &str) {
-    eprintln!("\nxtask test: === {name} ===");
+/// The steps of a run with their durations, printed as a table at the end.
+#[derive(Default)]
+struct Steps {
+    current: Option<(String, Instant)>,
+    done: Vec<(String, Duration)>,
+}
+
+impl Steps {
+    /// Ends the step under way, if any, and starts `name`.
+    fn start(&mut self, name: &str) {
+        self.end();
+        eprintln!("\nxtask test: === {name} ===");
+        self.current = Some((name.to_owned(), Instant::now()));
+    }
+
+    fn end(&mut self) {
+        if let Some((name, t)) = self.current.take() {
+            self.done.push((name, t.elapsed()));
+        }
+    }
+
+    /// The table of every step and its seconds, with the total.
+    fn table(&mut self) -> String {
+        self.end();
+        let width = self
+            .done
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(4)
+            .max(5);
+        let mut out = format!("{:<width$}  seconds\n", "step");
+        let mut total = Duration::ZERO;
+        for (name, d) in &self.done {
+            out.push_str(&format!("{name:<width$}  {:>7.1}\n", d.as_secs_f64()));
+            total += *d;
+        }
+        out.push_str(&format!(
+            "{:<width$}  {:>7.1}\n",
+            "total",
+            total.as_secs_f64()
+        ));
+        out
+    }
 }
 
 /// `cargo xtask test`.
 pub fn command(flavour: Flavour) -> Result<i32> {
     let root = paths::repo_root();
     let mut total = Tally::default();
+    let mut steps = Steps::default();
 
-    step("set-up");
+    steps.start("set-up");
     let ok = match setup::ensure() {
         Ok(()) => true,
         Err(e) => {
@@ -111,14 +155,14 @@ pub fn command(flavour: Flavour) -> Result<i32> {
     };
     total.add(Tally::one(ok));
 
-    step("cargo fmt --check");
+    steps.start("cargo fmt --check");
     total.add(Tally::one(run::succeeds_verbose(
         Command::new("cargo")
             .args(["fmt", "--all", "--check"])
             .current_dir(&root),
     )));
 
-    step("cargo clippy");
+    steps.start("cargo clippy");
     total.add(Tally::one(run::succeeds_verbose(
         Command::new("cargo")
             .args([
@@ -133,7 +177,7 @@ pub fn command(flavour: Flavour) -> Result<i32> {
             .current_dir(&root),
     )));
 
-    step("task-diag-uapi builds for a bare target");
+    steps.start("task-diag-uapi builds for a bare target");
     total.add(Tally::one(run::succeeds_verbose(
         Command::new("cargo")
             .args([
@@ -147,7 +191,7 @@ pub fn command(flavour: Flavour) -> Result<i32> {
             .current_dir(&root),
     )));
 
-    step("cargo test --workspace");
+    steps.start("cargo test --workspace");
     let out = Command::new("cargo")
         .args(["test", "--workspace"])
         .current_dir(&root)
@@ -170,7 +214,7 @@ pub fn command(flavour: Flavour) -> Result<i32> {
         }
     }
 
-    step("series --check");
+    steps.start("series --check");
     let ok = match series::command(true) {
         Ok(()) => true,
         Err(e) => {
@@ -181,7 +225,7 @@ pub fn command(flavour: Flavour) -> Result<i32> {
     total.add(Tally::one(ok));
 
     for tool in [tree::Tool::GitAm, tree::Tool::Quilt] {
-        step(&format!("the series applies with {tool:?}"));
+        steps.start(&format!("the series applies with {tool:?}"));
         let ok = match Pin::load().and_then(|pin| tree::check_tool(&pin, tool)) {
             Ok(()) => true,
             Err(e) => {
@@ -192,13 +236,13 @@ pub fn command(flavour: Flavour) -> Result<i32> {
         total.add(Tally::one(ok));
     }
 
-    step(&format!("kernel build ({})", flavour.name()));
+    steps.start(&format!("kernel build ({})", flavour.name()));
     match build::kernel(flavour) {
         Ok(built) => {
             total.add(Tally::one(true));
-            step("in-VM tests");
+            steps.start("in-VM tests");
             total.add(vm_tests(&built));
-            step("kernel Rust lints; every patch builds on its own");
+            steps.start("kernel Rust lints; every patch builds on its own");
             match each::checks(flavour) {
                 Ok(checks) => {
                     for c in &checks {
@@ -219,6 +263,7 @@ pub fn command(flavour: Flavour) -> Result<i32> {
         }
     }
 
+    eprintln!("\nxtask test: durations\n{}", steps.table());
     println!();
     if total.skipped > 0 {
         println!(
@@ -311,6 +356,21 @@ mod tests {
             }
         );
         assert_eq!(parse_cargo_test("nothing\n"), Tally::default());
+    }
+
+    #[test]
+    fn steps_are_timed_in_a_table() {
+        let mut steps = Steps::default();
+        steps.start("one");
+        steps.start("second step");
+        let table = steps.table();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].starts_with("step ") && lines[0].ends_with("seconds"));
+        assert!(lines[1].starts_with("one "));
+        assert!(lines[2].starts_with("second step "));
+        assert!(lines[3].starts_with("total "));
+        assert!(lines[3].trim_end().ends_with("0.0"));
     }
 
     #[test]
