@@ -2,7 +2,7 @@
 /*
  * task_diag_all all|All|threads|children|one [--pid N] [--quiet] [--base]
  *		 [--cred] [--stat] [--statm] [--vma] [--vma-stat] [--cmdline]
- *		 [--bufsize N] [--time]
+ *		 [--name] [--groups LIST] [--show MASK] [--bufsize N] [--time]
  *
  * The task_diag side of the benchmarks: one dump of /proc/task_diag.
  *
@@ -12,7 +12,11 @@
  *	children	the children of --pid (TASK_DIAG_DUMP_CHILDREN)
  *	one		the task --pid (TASK_DIAG_DUMP_ONE)
  *
- * --pid defaults to 1. The groups default to --base. Prints one line per
+ * --pid defaults to 1. The groups are those of the group options, of
+ * --groups LIST (comma-separated group names: base, cred, vma, vma-stat,
+ * stat, statm, cmdline, name; "none" for no group) and of --show MASK (the
+ * show_flags, as a number: 0 asks for no group, the floor of the walk),
+ * or'ed; --base alone when none of them is given. Prints one line per
  * task with its BASE unless --quiet, then "tasks: N". Reads with a buffer
  * of --bufsize bytes, 256 KiB by default: some 3,400 tasks of BASE a read,
  * and a quarter of the page faults of 1 MiB. --time prints to stderr the
@@ -49,7 +53,8 @@ static __noreturn void bad_usage(void)
 	fprintf(stderr,
 		"usage: task_diag_all all|All|threads|children|one [--pid N] [--quiet]\n"
 		"       [--base] [--cred] [--stat] [--statm] [--vma] [--vma-stat]\n"
-		"       [--cmdline] [--bufsize N] [--time]\n");
+		"       [--cmdline] [--name] [--groups LIST] [--show MASK]\n"
+		"       [--bufsize N] [--time]\n");
 	exit(2);
 }
 
@@ -65,11 +70,26 @@ static long parse_number(const char *name, const char *s, long min, long max)
 	return v;
 }
 
+/* A show_flags value: any 64-bit number, the kernel refuses unknown bits. */
+static __u64 parse_mask(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		die("--show %s: want a number, as 0x71", s);
+	return v;
+}
+
 enum {
 	OPT_PID = 'p',
 	OPT_QUIET = 'q',
 	OPT_BUFSIZE = 'b',
 	OPT_TIME = 't',
+	OPT_GROUPS = 'g',
+	OPT_SHOW = 's',
 	OPT_GROUP = 0x100,	/* + the group's number */
 };
 
@@ -78,6 +98,8 @@ static const struct option options[] = {
 	{ "quiet",	no_argument, NULL, OPT_QUIET },
 	{ "bufsize",	required_argument, NULL, OPT_BUFSIZE },
 	{ "time",	no_argument, NULL, OPT_TIME },
+	{ "groups",	required_argument, NULL, OPT_GROUPS },
+	{ "show",	required_argument, NULL, OPT_SHOW },
 	{ "base",	no_argument, NULL, OPT_GROUP + TASK_DIAG_BASE },
 	{ "cred",	no_argument, NULL, OPT_GROUP + TASK_DIAG_CRED },
 	{ "vma",	no_argument, NULL, OPT_GROUP + TASK_DIAG_VMA },
@@ -85,8 +107,38 @@ static const struct option options[] = {
 	{ "stat",	no_argument, NULL, OPT_GROUP + TASK_DIAG_STAT },
 	{ "statm",	no_argument, NULL, OPT_GROUP + TASK_DIAG_STATM },
 	{ "cmdline",	no_argument, NULL, OPT_GROUP + TASK_DIAG_CMDLINE },
+	{ "name",	no_argument, NULL, OPT_GROUP + TASK_DIAG_NAME },
 	{ }
 };
+
+/*
+ * The show_flags of the comma-separated group names of @list, the names
+ * of the group options; "none" alone is no group.
+ */
+static __u64 parse_groups(char *list)
+{
+	const struct option *o;
+	__u64 show = 0;
+	char *s = list, *comma;
+
+	if (!strcmp(list, "none"))
+		return 0;
+	for (;;) {
+		comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		for (o = options; o->name; o++)
+			if (o->val >= OPT_GROUP && !strcmp(o->name, s))
+				break;
+		if (!o->name)
+			die("--groups: no group '%s' (%s)", s,
+			    "base, cred, vma, vma-stat, stat, statm, cmdline, name or none");
+		show |= 1ULL << (o->val - OPT_GROUP);
+		if (!comma)
+			return show;
+		s = comma + 1;
+	}
+}
 
 static const struct {
 	const char	*name;
@@ -169,6 +221,7 @@ int main(int argc, char **argv)
 {
 	long pid = 1, bufsize = 256 << 10, tasks = 0;
 	bool quiet = false, cont = false, done = false, timed = false;
+	bool chosen = false;
 	struct timespec t0, t1;
 	__u64 show = 0, strategy;
 	struct td_req req;
@@ -201,15 +254,24 @@ int main(int argc, char **argv)
 		case OPT_BUFSIZE:
 			bufsize = parse_number("--bufsize", optarg, 1, INT_MAX);
 			break;
+		case OPT_GROUPS:
+			show |= parse_groups(optarg);
+			chosen = true;
+			break;
+		case OPT_SHOW:
+			show |= parse_mask(optarg);
+			chosen = true;
+			break;
 		default:
 			if (c < OPT_GROUP || c > OPT_GROUP + TASK_DIAG_ATTR_MAX)
 				bad_usage();
 			show |= 1ULL << (c - OPT_GROUP);
+			chosen = true;
 		}
 	}
 	if (optind != argc)
 		bad_usage();
-	if (!show)
+	if (!chosen)
 		show = TASK_DIAG_SHOW_BASE;
 
 	buf = malloc(bufsize);

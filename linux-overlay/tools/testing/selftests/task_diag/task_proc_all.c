@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * task_proc_all [--threads] [FILE]
+ * task_proc_all [--threads] [FILE[,FILE...]]
  *
  * The /proc side of the task_diag benchmarks: reads /proc/PID/FILE ("stat"
  * by default) of every process, or with --threads /proc/PID/task/TID/FILE
  * of every thread, one open(), read() and close() each, into a buffer of
- * 4 KiB, then prints "tasks: N", the number of files read.
+ * 4 KiB, then prints "tasks: N", the number of tasks read.
+ *
+ * With several files, comma separated (as "stat,status,statm,cmdline",
+ * the files ps aux reads), reads them all of each task in that order, as
+ * ps does, and skips the rest of a task whose first file is gone; then
+ * also prints "files: N", the number of files read.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -16,6 +21,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#define MAX_FILES	16
+
+struct files {
+	const char	*name[MAX_FILES];
+	int		nr;
+	long		tasks;
+	long		read;
+};
+
 static int is_pid(const char *s)
 {
 	if (!*s)
@@ -24,6 +38,28 @@ static int is_pid(const char *s)
 		if (!isdigit((unsigned char)*s))
 			return 0;
 	return 1;
+}
+
+/*
+ * Splits the comma-separated @list (written over) into @f; returns 0, or
+ * -1 when a name is empty, has a '/' or there are more than MAX_FILES.
+ */
+static int split_files(char *list, struct files *f)
+{
+	char *s = list, *comma;
+
+	f->nr = 0;
+	for (;;) {
+		comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*s || strchr(s, '/') || f->nr == MAX_FILES)
+			return -1;
+		f->name[f->nr++] = s;
+		if (!comma)
+			return 0;
+		s = comma + 1;
+	}
 }
 
 /* Reads @path into @buf; returns 1 when it was read, 0 when it is gone. */
@@ -39,48 +75,71 @@ static int read_one(const char *path, char *buf, size_t size)
 	return ok;
 }
 
-/* Reads FILE of every thread of process @pid. */
-static long read_threads(const char *pid, const char *file, char *buf,
+/* Reads the files of @f in the directory @dir of one task. */
+static void read_task(const char *dir, struct files *f, char *buf,
+		      size_t size)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < f->nr; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, f->name[i]);
+		if (read_one(path, buf, size)) {
+			f->read++;
+			if (!i)
+				f->tasks++;
+		} else if (!i) {
+			return;
+		}
+	}
+}
+
+/* Reads the files of @f of every thread of process @pid. */
+static void read_threads(const char *pid, struct files *f, char *buf,
 			 size_t size)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
-	long tasks = 0;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%s/task", pid);
 	d = opendir(path);
 	if (!d)
-		return 0;
+		return;
 	while ((de = readdir(d))) {
 		if (!is_pid(de->d_name))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/task/%s/%s", pid,
-			 de->d_name, file);
-		tasks += read_one(path, buf, size);
+		snprintf(path, sizeof(path), "/proc/%s/task/%s", pid,
+			 de->d_name);
+		read_task(path, f, buf, size);
 	}
 	closedir(d);
-	return tasks;
 }
 
 int main(int argc, char **argv)
 {
-	const char *file = "stat";
-	char path[PATH_MAX], buf[4096];
+	char path[PATH_MAX], buf[4096], def_file[] = "stat";
+	struct files f = { };
 	struct dirent *de;
+	char *list = def_file;
 	int threads = 0, i;
-	long tasks = 0;
 	DIR *d;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--threads")) {
 			threads = 1;
 		} else if (argv[i][0] != '-' && i == argc - 1) {
-			file = argv[i];
+			list = argv[i];
 		} else {
-			fprintf(stderr, "usage: task_proc_all [--threads] [FILE]\n");
-			return 2;
+			list = NULL;
+			break;
 		}
+	}
+	if (!list || split_files(list, &f)) {
+		fprintf(stderr,
+			"usage: task_proc_all [--threads] [FILE[,FILE...]] (at most %d files)\n",
+			MAX_FILES);
+		return 2;
 	}
 	d = opendir("/proc");
 	if (!d) {
@@ -91,13 +150,15 @@ int main(int argc, char **argv)
 		if (!is_pid(de->d_name))
 			continue;
 		if (threads) {
-			tasks += read_threads(de->d_name, file, buf, sizeof(buf));
+			read_threads(de->d_name, &f, buf, sizeof(buf));
 			continue;
 		}
-		snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, file);
-		tasks += read_one(path, buf, sizeof(buf));
+		snprintf(path, sizeof(path), "/proc/%s", de->d_name);
+		read_task(path, &f, buf, sizeof(buf));
 	}
 	closedir(d);
-	printf("tasks: %ld\n", tasks);
+	printf("tasks: %ld\n", f.tasks);
+	if (f.nr > 1)
+		printf("files: %ld\n", f.read);
 	return 0;
 }
