@@ -7,11 +7,14 @@
 #   RESULT PAIR SIDE TASKS SECONDS     one timed run (SIDE: a = procfs, b = task_diag)
 #   SYSCALLS PAIR SIDE TASKS CALLS     system calls of one untimed run
 #   TASKS N                            tasks that exist now (all of /proc/*/task)
+#   BACKEND PAIR SIDE task_diag|procfs what a client program of PAIR read:
+#                                      whether it opened /proc/task_diag
 #   NOTE text                          something the report should say
 #
-# Arguments: BIN_DIR TDPS SIZES THREADS_PER_PROCESS RUNS MAIN
+# Arguments: BIN_DIR TDPS SIZES THREADS_PER_PROCESS RUNS MAIN [TDPMAP]
 #   SIZES: ascending task counts, comma separated; MAIN: the one of them at
-#   which every pair runs (the others measure only the scaling pair).
+#   which every pair runs (the others measure only the scaling pair); TDPS
+#   and TDPMAP: the client programs, empty when not built.
 
 set -u
 bin=$1
@@ -20,6 +23,7 @@ sizes=$3
 tpp=$4
 runs=$5
 main=$6
+tdpmap=${7:-}
 
 echo 4194304 > /proc/sys/kernel/pid_max
 echo 4000000 > /proc/sys/kernel/threads-max
@@ -85,10 +89,48 @@ syscalls() {
 # fail PAIR CMD...: the warm-up run of CMD failed. Said on stderr: the
 # xtask shows no report, and so no NOTE, of a script that fails.
 fail() {
-	local pair=$1
+	local pair=$1 cmd
 	shift
-	echo "bench: $pair: '$*' failed: $(head -c 300 "$tmp/err")" >&2
+	cmd="$*"
+	if [ "${#cmd}" -gt 300 ]; then
+		cmd="${cmd:0:300}..."
+	fi
+	echo "bench: $pair: '$cmd' failed: $(head -c 300 "$tmp/err")" >&2
 	exit 1
+}
+
+# backend PAIR SIDE CMD...: says whether CMD (the program of PAIR's SIDE)
+# opened /proc/task_diag, or read procfs only: a client with a procfs
+# fallback must not pass for task_diag. Sets $last_backend.
+backend() {
+	local pair=$1 side=$2
+	shift 2
+	last_backend=procfs
+	strace -f -e trace=open,openat -o "$tmp/opens" "$@" > /dev/null 2>&1
+	# A successful open only: a fallback tries it first.
+	if grep -Eq '"/proc/task_diag".*= [0-9]+$' "$tmp/opens"; then
+		last_backend=task_diag
+	fi
+	echo "BACKEND $pair $side $last_backend"
+}
+
+# dump_median CMD...: the median time of RUNS dumps of CMD --time, from the
+# request to the end of the dump, without the program's start and exit, as
+# "SECONDS RUNS". Nothing else runs meanwhile (the guest has one CPU): the
+# times go to a file.
+dump_median() {
+	local i
+	: > "$tmp/dump"
+	for i in $(seq "$runs"); do
+		"$@" --time 2>> "$tmp/dump" > /dev/null
+	done
+	awk '/^dump:/ { print $2 }' "$tmp/dump" | sort -n |
+		awk '{ v[NR] = $1 } END {
+		if (NR)
+			printf "%.4f %d\n", v[int((NR + 1) / 2)], NR
+		else
+			print "nan 0"
+	}'
 }
 
 # pair NAME TASKS RUNS STRACE A_CMD -- B_CMD
@@ -123,6 +165,11 @@ ps=$(stage ps "$(command -v ps)")
 tdps_cmd=
 if [ -n "$tdps" ]; then
 	tdps_cmd=$(stage tdps "$tdps")
+fi
+pmap=$(stage pmap "$(command -v pmap)")
+tdpmap_cmd=
+if [ -n "$tdpmap" ]; then
+	tdpmap_cmd=$(stage tdpmap "$tdpmap")
 fi
 
 forks=()
@@ -161,24 +208,58 @@ for want in "${steps[@]}"; do
 	pair stat-threads "$n" "$r" "$st" $tpa --threads stat -- $tda All --quiet
 	if [ "$want" = "$main" ]; then
 		# The interface alone, without the program's start and exit:
-		# task_diag_all --time times its request and reads. Nothing else
-		# runs meanwhile (the guest has one CPU): the times go to a file.
-		: > "$tmp/dump"
-		for i in $(seq "$runs"); do
-			$tda All --quiet --time 2>> "$tmp/dump" > /dev/null
-		done
-		awk '/^dump:/ { print $2 }' "$tmp/dump" | sort -n |
-			awk -v n="$n" '{ v[NR] = $1 } END {
-			printf "NOTE the dump alone (ALL_THREAD, BASE, %d tasks): median %.4f s of %d runs\n", n, v[int((NR + 1) / 2)], NR
-		}'
+		# task_diag_all --time times its request and reads.
+		read -r base_s base_r <<< "$(dump_median $tda All --quiet)"
+		echo "NOTE the dump alone (ALL_THREAD, BASE, $n tasks): median $base_s s of $base_r runs"
+		# The floor of the walk: the same dump asking for no group at
+		# all (show_flags 0), a message of a header and a
+		# task_diag_msg per task: the cost of finding, checking and
+		# framing the tasks, which no group can go under.
+		read -r floor_s floor_r <<< "$(dump_median $tda All --quiet --show 0)"
+		echo "NOTE the floor of the walk (ALL_THREAD, no group: show_flags 0, $n tasks, the dump alone): median $floor_s s of $floor_r runs, against $base_s s with BASE"
 		p=$(ls -d /proc/[0-9]* | wc -l)
+		read -r floor_s floor_r <<< "$(dump_median $tda all --quiet --show 0)"
+		read -r base_s base_r <<< "$(dump_median $tda all --quiet)"
+		read -r aux_s aux_r <<< "$(dump_median $tda all --quiet --groups base,cred,stat,statm,cmdline)"
+		echo "NOTE the floor of the walk (ALL, no group: show_flags 0, $p processes, the dump alone): median $floor_s s of $floor_r runs, against $base_s s with BASE and $aux_s s with BASE|CRED|STAT|STATM|CMDLINE"
 		pair stat "$p" "$runs" 1 $tpa stat -- $tda all --quiet
 		pair status "$p" "$runs" 1 $tpa status -- $tda all --quiet
+		# What ps aux reads of each process, against one dump of the
+		# groups that carry it.
+		pair aux-reads "$p" "$runs" 1 $tpa stat,status,statm,cmdline -- \
+			$tda all --quiet --groups base,cred,stat,statm,cmdline
 		if [ -n "$tdps" ]; then
+			# tdps makes some 100 system calls: strace costs
+			# little on its real command lines.
+			backend ps b $tdps_cmd ax -o pid,ppid
 			pair ps "$p" "$runs" 1 $ps ax -o pid,ppid -- \
 				$tdps_cmd ax -o pid,ppid
+			backend ps-aux b $tdps_cmd aux
+			pair ps-aux "$p" "$runs" 1 $ps aux -- $tdps_cmd aux
+			backend ps-ef b $tdps_cmd -ef
+			pair ps-ef "$p" "$runs" 1 $ps -ef -- $tdps_cmd -ef
 		else
-			echo "NOTE tdps is not built: the ps pair was left out"
+			echo "NOTE tdps is not built: the ps, ps-aux and ps-ef pairs were left out"
+		fi
+		if [ -n "$tdpmap" ]; then
+			# Every user process: kernel threads (no exe) come and
+			# go, and pmap exits with 42 for a pid that is gone.
+			# The shell's own glob and tests: no process of its own
+			# in the list.
+			pids=()
+			for d in /proc/[0-9]*; do
+				if [ -e "$d/exe" ]; then
+					pids+=("${d#/proc/}")
+				fi
+			done
+			backend pmap-x b $tdpmap_cmd -x $$
+			if [ "$last_backend" != task_diag ]; then
+				echo "NOTE pmap-x: tdpmap did not open /proc/task_diag (it has no task_diag backend until the VMA group is done): its side is tdpmap on its procfs fallback (/proc/PID/maps and smaps), not task_diag"
+			fi
+			pair pmap-x "${#pids[@]}" "$runs" 1 $pmap -x "${pids[@]}" -- \
+				$tdpmap_cmd -x "${pids[@]}"
+		else
+			echo "NOTE tdpmap is not built: the pmap-x pair was left out"
 		fi
 	fi
 done

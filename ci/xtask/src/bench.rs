@@ -3,8 +3,8 @@
 //!
 //! The guest side is `selftests/vm/bench.sh`; this module builds what it
 //! runs, boots the plain kernel once, parses the script's `RESULT`,
-//! `SYSCALLS`, `TASKS` and `NOTE` lines, and reports a table, JSON and an
-//! SVG plot.
+//! `SYSCALLS`, `TASKS`, `BACKEND` and `NOTE` lines, and reports a table,
+//! JSON and an SVG plot.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,6 +23,18 @@ pub const SCALING: &[usize] = &[1_000, 10_000, 30_000, 100_000];
 /// Threads per process of the tasks the benchmark creates.
 pub const THREADS_PER_PROCESS: usize = 3;
 
+/// The pairs, in the order of the report.
+pub const PAIRS: &[&str] = &[
+    "stat-threads",
+    "stat",
+    "status",
+    "aux-reads",
+    "ps",
+    "ps-aux",
+    "ps-ef",
+    "pmap-x",
+];
+
 /// The commands of each pair, as the report names them.
 fn commands(name: &str) -> (&'static str, &'static str) {
     match name {
@@ -32,10 +44,31 @@ fn commands(name: &str) -> (&'static str, &'static str) {
         ),
         "stat" => ("task_proc_all stat", "task_diag_all all --quiet (BASE)"),
         "status" => ("task_proc_all status", "task_diag_all all --quiet (BASE)"),
+        "aux-reads" => (
+            "task_proc_all stat,status,statm,cmdline",
+            "task_diag_all all --quiet --groups base,cred,stat,statm,cmdline",
+        ),
         "ps" => ("ps ax -o pid,ppid", "tdps ax -o pid,ppid"),
+        "ps-aux" => ("ps aux", "tdps aux"),
+        "ps-ef" => ("ps -ef", "tdps -ef"),
+        "pmap-x" => ("pmap -x PID... (user processes)", "tdpmap -x PID..."),
         _ => ("?", "?"),
     }
 }
+
+/// The ratio a pair is meant to reach, where one was set.
+pub fn target(name: &str) -> Option<f64> {
+    match name {
+        "aux-reads" => Some(10.0),
+        "ps-aux" | "ps-ef" => Some(20.0),
+        "pmap-x" => Some(5.0),
+        _ => None,
+    }
+}
+
+/// What the task_diag side's label says when its program read procfs
+/// instead (a client on its fallback).
+pub const FALLBACK: &str = " [procfs fallback]";
 
 /// One pair of the report.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -64,6 +97,32 @@ pub struct PairReport {
     pub syscalls_b: Option<u64>,
     /// Timed runs of each side.
     pub runs: usize,
+    /// What the program of `b` read, `"task_diag"` or `"procfs"`, where
+    /// the script looked (the client programs, which fall back to procfs).
+    pub backend_b: Option<String>,
+    /// The ratio the pair is meant to reach, if one was set.
+    pub target: Option<f64>,
+    /// Whether `ratio` reached `target`; `None` without a target, or when
+    /// `b` read procfs (the comparison is then not against task_diag).
+    pub meets_target: Option<bool>,
+}
+
+impl PairReport {
+    /// Whether the task_diag side ran on its procfs fallback.
+    pub fn on_fallback(&self) -> bool {
+        self.backend_b.as_deref() == Some("procfs")
+    }
+
+    /// The target column: `-`, `10x ok`, `10x MISSED`, or `5x n/a` when
+    /// `b` read procfs.
+    pub fn target_text(&self) -> String {
+        match (self.target, self.meets_target) {
+            (None, _) => "-".to_owned(),
+            (Some(t), Some(true)) => format!("{t}x ok"),
+            (Some(t), Some(false)) => format!("{t}x MISSED"),
+            (Some(t), None) => format!("{t}x n/a"),
+        }
+    }
 }
 
 /// One point of the scaling measurement.
@@ -106,6 +165,7 @@ pub fn parse(output: &str, main: usize, kernel: &str, accelerator: &str) -> Resu
     // (pair, tasks) -> (a runs, b runs); pair -> (syscalls a, b)
     let mut runs: BTreeMap<(String, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     let mut calls: BTreeMap<String, (Option<u64>, Option<u64>)> = BTreeMap::new();
+    let mut backends: BTreeMap<String, String> = BTreeMap::new();
     let mut steps: Vec<usize> = Vec::new();
     let mut notes = Vec::new();
     for line in output.lines() {
@@ -130,6 +190,9 @@ pub fn parse(output: &str, main: usize, kernel: &str, accelerator: &str) -> Resu
                     e.1 = Some(c);
                 }
             }
+            ["BACKEND", pair, "b", backend] => {
+                backends.insert((*pair).to_owned(), (*backend).to_owned());
+            }
             ["TASKS", n] => steps.push(n.parse().context("TASKS count")?),
             ["NOTE", ..] => notes.push(line["NOTE ".len()..].to_owned()),
             _ => {}
@@ -150,7 +213,7 @@ pub fn parse(output: &str, main: usize, kernel: &str, accelerator: &str) -> Resu
                 .min_by_key(|n| n.abs_diff(main))
         });
     let mut pairs = Vec::new();
-    for name in ["stat-threads", "stat", "status", "ps"] {
+    for &name in PAIRS {
         let found = runs
             .iter_mut()
             .find(|((p, n), _)| p == name && (name != "stat-threads" || Some(*n) == main_tasks));
@@ -163,19 +226,30 @@ pub fn parse(output: &str, main: usize, kernel: &str, accelerator: &str) -> Resu
         let (ma, mb) = (median(a), median(b));
         let (ca, cb) = calls.get(name).copied().unwrap_or((None, None));
         let (cmd_a, cmd_b) = commands(name);
+        let backend_b = backends.get(name).cloned();
+        let fallback = backend_b.as_deref() == Some("procfs");
+        let ratio = ma / mb;
+        let target = target(name);
         pairs.push(PairReport {
             name: name.to_owned(),
             tasks: *n,
             a: cmd_a.to_owned(),
-            b: cmd_b.to_owned(),
+            b: if fallback {
+                format!("{cmd_b}{FALLBACK}")
+            } else {
+                cmd_b.to_owned()
+            },
             median_a_s: ma,
             median_b_s: mb,
             min_max_a_s: [a[0], a[a.len() - 1]],
             min_max_b_s: [b[0], b[b.len() - 1]],
-            ratio: ma / mb,
+            ratio,
             syscalls_a: ca,
             syscalls_b: cb,
             runs: a.len().min(b.len()),
+            backend_b,
+            target,
+            meets_target: target.filter(|_| !fallback).map(|t| ratio >= t),
         });
     }
     let mut scaling = Vec::new();
@@ -203,9 +277,12 @@ pub fn parse(output: &str, main: usize, kernel: &str, accelerator: &str) -> Resu
 pub fn table(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "kernel {} ({})", r.kernel, r.accelerator);
+    // The command columns as wide as their longest command.
+    let wa = r.pairs.iter().map(|p| p.a.len()).fold(6, usize::max);
+    let wb = r.pairs.iter().map(|p| p.b.len()).fold(9, usize::max);
     let _ = writeln!(
         out,
-        "{:<13} {:>7}  {:<30} {:>9} {:>19} {:>9}  {:<34} {:>9} {:>19} {:>9} {:>7}",
+        "{:<13} {:>7}  {:<wa$} {:>9} {:>19} {:>9}  {:<wb$} {:>9} {:>19} {:>9} {:>7} {:>10}",
         "pair",
         "tasks",
         "procfs",
@@ -216,13 +293,14 @@ pub fn table(r: &Report) -> String {
         "median s",
         "min-max s",
         "syscalls",
-        "ratio"
+        "ratio",
+        "target"
     );
     let sc = |c: Option<u64>| c.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
     for p in &r.pairs {
         let _ = writeln!(
             out,
-            "{:<13} {:>7}  {:<30} {:>9.4} {:>19} {:>9}  {:<34} {:>9.4} {:>19} {:>9} {:>6.1}x",
+            "{:<13} {:>7}  {:<wa$} {:>9.4} {:>19} {:>9}  {:<wb$} {:>9.4} {:>19} {:>9} {:>6.1}x {:>10}",
             p.name,
             p.tasks,
             p.a,
@@ -233,7 +311,15 @@ pub fn table(r: &Report) -> String {
             p.median_b_s,
             format!("{:.4}-{:.4}", p.min_max_b_s[0], p.min_max_b_s[1]),
             sc(p.syscalls_b),
-            p.ratio
+            p.ratio,
+            p.target_text()
+        );
+    }
+    for p in r.pairs.iter().filter(|p| p.on_fallback()) {
+        let _ = writeln!(
+            out,
+            "{}: the task_diag side read procfs (its client's fallback): not a task_diag measurement",
+            p.name
         );
     }
     let _ = writeln!(
@@ -261,7 +347,17 @@ pub fn table(r: &Report) -> String {
     out
 }
 
-/// An SVG plot of time against task count for both interfaces.
+/// Height of the pairs panel of the plot, below the scaling plot.
+fn pairs_panel_height(r: &Report) -> f64 {
+    if r.pairs.is_empty() {
+        0.0
+    } else {
+        60.0 + 26.0 * r.pairs.len() as f64
+    }
+}
+
+/// An SVG plot: time against task count for both interfaces, then the
+/// ratio of each pair at the main task count against its target.
 pub fn svg(r: &Report) -> String {
     let (w, h, m) = (640.0, 400.0, 60.0);
     let pts: Vec<(f64, f64, f64)> = r
@@ -289,7 +385,8 @@ pub fn svg(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{}" font-family="sans-serif" font-size="12">"#,
+        h + pairs_panel_height(r)
     );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
@@ -354,31 +451,118 @@ pub fn svg(r: &Report) -> String {
         m + 10.0,
         m + 26.0
     );
+    pairs_panel(&mut s, r, w, h);
     s.push_str("</svg>\n");
     s
 }
 
-/// Builds `tdps` when the client crate exists; `None` (with a reason) if not.
-fn build_tdps() -> Option<PathBuf> {
+/// The pairs panel of the plot, from `top` down: one bar a pair, its
+/// ratio (procfs median over task_diag median), its target as a mark.
+fn pairs_panel(s: &mut String, r: &Report, w: f64, top: f64) {
+    if r.pairs.is_empty() {
+        return;
+    }
+    let (left, right) = (110.0, 70.0);
+    let max = r
+        .pairs
+        .iter()
+        .map(|p| {
+            let ratio = if p.ratio.is_finite() { p.ratio } else { 0.0 };
+            ratio.max(p.target.unwrap_or(0.0))
+        })
+        .fold(1.0, f64::max)
+        * 1.1;
+    let x = |v: f64| left + v.max(0.0) / max * (w - left - right);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle" font-size="14">Each pair: procfs median / task_diag median (target marked)</text>"#,
+        w / 2.0,
+        top + 24.0
+    );
+    for (i, p) in r.pairs.iter().enumerate() {
+        let y = top + 40.0 + 26.0 * i as f64;
+        let fill = if p.on_fallback() { "gray" } else { "steelblue" };
+        let ratio = if p.ratio.is_finite() { p.ratio } else { 0.0 };
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text><rect x="{left}" y="{y:.1}" width="{:.1}" height="18" fill="{fill}"/><text x="{:.1}" y="{:.1}">{:.1}x{}</text>"#,
+            left - 6.0,
+            y + 13.0,
+            p.name,
+            x(ratio) - left,
+            x(ratio) + 4.0,
+            y + 13.0,
+            p.ratio,
+            if p.on_fallback() {
+                " procfs fallback"
+            } else {
+                ""
+            }
+        );
+        if let Some(t) = p.target {
+            let _ = writeln!(
+                s,
+                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="crimson" stroke-width="2" stroke-dasharray="3,2"/>"#,
+                x(t),
+                y - 3.0,
+                x(t),
+                y + 21.0
+            );
+        }
+    }
+    let base = top + 40.0 + 26.0 * r.pairs.len() as f64;
+    let _ = writeln!(
+        s,
+        r#"<line x1="{left}" y1="{base:.1}" x2="{:.1}" y2="{base:.1}" stroke="black"/><text x="{:.1}" y="{:.1}" fill="crimson">target</text>"#,
+        w - right,
+        left,
+        base + 16.0
+    );
+}
+
+/// The client programs the benchmark runs, as built (`None`: not built).
+#[derive(Debug, Default)]
+struct Clients {
+    tdps: Option<PathBuf>,
+    tdpmap: Option<PathBuf>,
+}
+
+/// The client programs of the benchmark.
+pub const CLIENT_BINS: &[&str] = &["tdps", "tdpmap"];
+
+/// The `cargo build` arguments that build [`CLIENT_BINS`].
+pub fn client_build_args() -> Vec<&'static str> {
+    let mut args = vec!["build", "--quiet", "--release", "-p", "task-diag"];
+    for bin in CLIENT_BINS {
+        args.extend(["--bin", bin]);
+    }
+    args
+}
+
+/// Builds `tdps` and `tdpmap` when the client crate exists; each is `None`
+/// when it was not built.
+fn build_clients() -> Clients {
     let root = paths::repo_root();
     if !root.join("client/Cargo.toml").exists() {
-        return None;
+        return Clients::default();
     }
     let ok = run::succeeds_verbose(
         Command::new("cargo")
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "-p",
-                "task-diag",
-                "--bin",
-                "tdps",
-            ])
+            .args(client_build_args())
             .current_dir(&root),
     );
-    let bin = root.join("target/release/tdps");
-    (ok && bin.exists()).then_some(bin)
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|d| root.join(d))
+        .unwrap_or_else(|| root.join("target"))
+        .join("release");
+    let bin = |name: &str| {
+        let p = dir.join(name);
+        (ok && p.exists()).then_some(p)
+    };
+    Clients {
+        tdps: bin("tdps"),
+        tdpmap: bin("tdpmap"),
+    }
 }
 
 /// The ascending task counts to step through, and the main one.
@@ -398,7 +582,12 @@ pub fn command(tasks: usize, runs: usize, memory: &str, json: Option<&Path>) -> 
     let built = build::kernel(Flavour::Plain)?;
     let pin = Pin::load()?;
     let bins = selftests::build(&tree::pristine(&pin)?)?;
-    let tdps = build_tdps();
+    let clients = build_clients();
+    let path_arg = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let sizes = sizes(tasks);
     let list: Vec<String> = sizes.iter().map(|n| n.to_string()).collect();
     let script = paths::repo_root().join("selftests/vm/bench.sh");
@@ -406,13 +595,12 @@ pub fn command(tasks: usize, runs: usize, memory: &str, json: Option<&Path>) -> 
         "bash".to_owned(),
         script.to_string_lossy().into_owned(),
         bins.to_string_lossy().into_owned(),
-        tdps.as_ref()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        path_arg(&clients.tdps),
         list.join(","),
         THREADS_PER_PROCESS.to_string(),
         runs.to_string(),
         tasks.to_string(),
+        path_arg(&clients.tdpmap),
     ];
     let mut opts = vm::options(1, memory);
     opts.timeout = std::time::Duration::from_secs(3 * 3600);
@@ -510,6 +698,162 @@ mod tests {
         }
         assert!(table(&r).contains("stat-threads"));
         assert!(svg(&r).starts_with("<svg"));
+    }
+
+    /// The main step with every pair, as the script prints it: tdps on
+    /// task_diag, tdpmap on its procfs fallback.
+    const ALL_PAIRS: &str = "TASKS 30080\n\
+        RESULT stat-threads a 30080 1.0\nRESULT stat-threads b 30080 0.05\n\
+        NOTE the dump alone (ALL_THREAD, BASE, 30080 tasks): median 0.0500 s of 5 runs\n\
+        NOTE the floor of the walk (ALL_THREAD, no group: show_flags 0, 30080 tasks, the dump alone): median 0.0300 s of 5 runs, against 0.0500 s with BASE\n\
+        RESULT stat a 10030 0.3\nRESULT stat b 10030 0.03\n\
+        RESULT status a 10030 0.45\nRESULT status b 10030 0.03\n\
+        RESULT aux-reads a 10030 1.75\nRESULT aux-reads b 10030 0.125\n\
+        RESULT aux-reads a 10030 1.25\nRESULT aux-reads b 10030 0.125\n\
+        SYSCALLS aux-reads a 10030 120400\nSYSCALLS aux-reads b 10030 60\n\
+        BACKEND ps b task_diag\n\
+        RESULT ps a 10030 1.5\nRESULT ps b 10030 0.05\n\
+        BACKEND ps-aux b task_diag\n\
+        RESULT ps-aux a 10030 4.0\nRESULT ps-aux b 10030 0.25\n\
+        SYSCALLS ps-aux a 10030 160000\nSYSCALLS ps-aux b 10030 140\n\
+        BACKEND ps-ef b task_diag\n\
+        RESULT ps-ef a 10030 3.0\nRESULT ps-ef b 10030 0.1\n\
+        SYSCALLS ps-ef a 10030 110000\nSYSCALLS ps-ef b 10030 120\n\
+        BACKEND pmap-x b procfs\n\
+        NOTE pmap-x: tdpmap has no task_diag backend yet\n\
+        RESULT pmap-x a 10010 9.0\nRESULT pmap-x b 10010 6.0\n\
+        SYSCALLS pmap-x a 10010 90000\nSYSCALLS pmap-x b 10010 60000\n";
+
+    #[test]
+    fn parses_the_new_pairs_targets_and_backends() {
+        let r = parse(ALL_PAIRS, 30_000, "6.12.117 #1", "tcg").unwrap();
+        let names: Vec<&str> = r.pairs.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, PAIRS);
+        let get = |n: &str| r.pairs.iter().find(|p| p.name == n).unwrap();
+
+        let aux = get("aux-reads");
+        assert_eq!(aux.a, "task_proc_all stat,status,statm,cmdline");
+        assert_eq!(
+            aux.b,
+            "task_diag_all all --quiet --groups base,cred,stat,statm,cmdline"
+        );
+        assert_eq!((aux.median_a_s, aux.median_b_s), (1.5, 0.125));
+        assert_eq!(aux.min_max_a_s, [1.25, 1.75]);
+        assert!((aux.ratio - 12.0).abs() < 1e-9);
+        assert_eq!((aux.syscalls_a, aux.syscalls_b), (Some(120_400), Some(60)));
+        assert_eq!((aux.target, aux.meets_target), (Some(10.0), Some(true)));
+        assert_eq!(aux.backend_b, None);
+        assert_eq!(aux.target_text(), "10x ok");
+
+        let ps_aux = get("ps-aux");
+        assert_eq!(
+            (ps_aux.a.as_str(), ps_aux.b.as_str()),
+            ("ps aux", "tdps aux")
+        );
+        assert_eq!(ps_aux.backend_b.as_deref(), Some("task_diag"));
+        assert_eq!(ps_aux.tasks, 10030);
+        assert_eq!(ps_aux.syscalls_b, Some(140));
+        // 16x against a target of 20x.
+        assert_eq!(
+            (ps_aux.target, ps_aux.meets_target),
+            (Some(20.0), Some(false))
+        );
+        assert_eq!(ps_aux.target_text(), "20x MISSED");
+
+        let ps_ef = get("ps-ef");
+        assert_eq!((ps_ef.a.as_str(), ps_ef.b.as_str()), ("ps -ef", "tdps -ef"));
+        assert!((ps_ef.ratio - 30.0).abs() < 1e-9);
+        assert_eq!(ps_ef.meets_target, Some(true));
+
+        let pmap = get("pmap-x");
+        assert_eq!(pmap.tasks, 10010);
+        assert!(pmap.on_fallback());
+        assert_eq!(pmap.b, format!("tdpmap -x PID...{FALLBACK}"));
+        // No verdict on a target when task_diag was not read.
+        assert_eq!((pmap.target, pmap.meets_target), (Some(5.0), None));
+        assert_eq!(pmap.target_text(), "5x n/a");
+
+        // Pairs without a target.
+        for n in ["stat-threads", "stat", "status", "ps"] {
+            assert_eq!(get(n).target, None, "{n}");
+            assert_eq!(get(n).target_text(), "-", "{n}");
+        }
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.starts_with("the floor of the walk")));
+
+        let json = serde_json::to_value(&r).unwrap();
+        let pmap_json = &json["pairs"][PAIRS.iter().position(|n| *n == "pmap-x").unwrap()];
+        assert_eq!(pmap_json["backend_b"], "procfs");
+        assert_eq!(pmap_json["target"], 5.0);
+        assert!(pmap_json["meets_target"].is_null());
+        assert_eq!(json["pairs"][3]["name"], "aux-reads");
+        assert_eq!(json["pairs"][3]["meets_target"], true);
+
+        let t = table(&r);
+        for n in PAIRS {
+            assert!(t.lines().any(|l| l.starts_with(n)), "{n} in\n{t}");
+        }
+        let line = |n: &str| {
+            t.lines()
+                .find(|l| l.split_whitespace().next() == Some(n))
+                .unwrap()
+                .to_owned()
+        };
+        assert!(line("aux-reads").ends_with("10x ok"), "{t}");
+        assert!(line("ps-aux").ends_with("20x MISSED"), "{t}");
+        assert!(line("pmap-x").contains(FALLBACK) && line("pmap-x").ends_with("5x n/a"));
+        assert!(line("stat").ends_with(" -"), "{t}");
+        assert!(t.contains("pmap-x: the task_diag side read procfs"), "{t}");
+        assert!(t.contains("note: the floor of the walk (ALL_THREAD"), "{t}");
+        // The columns line up: every row as long as the header.
+        let widths: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .take(1 + PAIRS.len())
+            .map(str::len)
+            .collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{widths:?}\n{t}");
+
+        let plot = svg(&r);
+        for n in PAIRS {
+            assert!(plot.contains(&format!(">{n}</text>")), "{n}");
+        }
+        assert!(plot.contains("procfs fallback"));
+        assert_eq!(
+            plot.matches(r#"stroke="crimson" stroke-width="2" stroke-dasharray"#)
+                .count(),
+            4
+        );
+        assert!(plot.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn a_pair_without_backend_or_target_has_no_verdict() {
+        let r = parse(OUT, 30_000, "k", "tcg").unwrap();
+        for p in &r.pairs {
+            assert_eq!((p.backend_b.as_deref(), p.meets_target), (None, None));
+        }
+        // tdps read procfs: labelled, and its target not judged.
+        let out =
+            "TASKS 30080\nRESULT stat-threads a 30080 1.0\nRESULT stat-threads b 30080 0.05\n\
+            RESULT stat a 10030 0.3\nRESULT stat b 10030 0.03\n\
+            BACKEND ps-ef b procfs\nRESULT ps-ef a 10030 3.0\nRESULT ps-ef b 10030 0.1\n";
+        let r = parse(out, 30_000, "k", "tcg").unwrap();
+        let ef = r.pairs.iter().find(|p| p.name == "ps-ef").unwrap();
+        assert_eq!(ef.b, format!("tdps -ef{FALLBACK}"));
+        assert_eq!(ef.meets_target, None);
+    }
+
+    #[test]
+    fn the_clients_are_built_together() {
+        let args = client_build_args();
+        assert_eq!(
+            &args[..5],
+            ["build", "--quiet", "--release", "-p", "task-diag"]
+        );
+        assert_eq!(&args[5..], ["--bin", "tdps", "--bin", "tdpmap"]);
     }
 
     #[test]
