@@ -17,6 +17,7 @@ use task_diag::BackendChoice;
 
 use crate::columns::{known, parse_format, ColumnSpec, FormatError};
 use crate::defaults;
+use crate::forest::{self, Style};
 
 /// What a selection list matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,8 +118,11 @@ pub struct Command {
     pub formats: Formats,
     /// `c`: `args` shows the command name.
     pub bsd_c: bool,
-    /// The `--sort` keys, first the most significant.
+    /// The sort keys, first the most significant: those of `--sort`, and
+    /// in a forest view the forest's (`forest::sort_keys()`).
     pub sort: Vec<SortKey>,
+    /// `f`, `--forest`, `-H`: the forest view, the last one given.
+    pub forest: Option<Style>,
     /// The selection lists, any of which selects a task.
     pub lists: Vec<List>,
     /// `-N`, `--deselect`: select the tasks not selected.
@@ -194,6 +198,7 @@ struct Pass {
     thread_unix_t: bool,
     thread_bsd_h: bool,
     thread_m: bool,
+    forest: Option<Style>,
     formats: Vec<Vec<u8>>,
     /// `-O`/`O` lists: (list, BSD).
     o_formats: Vec<(Vec<u8>, bool)>,
@@ -454,7 +459,8 @@ impl Pass {
                     }
                     self.unsupported(option);
                 }
-                b'H' | b'M' | b'P' | b'Z' | b'c' => self.unsupported(option),
+                b'H' => self.forest = Some(Style::Indent),
+                b'M' | b'P' | b'Z' | b'c' => self.unsupported(option),
                 b'x' => return Err("must set personality to get -x option".into()),
                 b'-' => return Err("embedded '-' among SysV options makes no sense".into()),
                 _ => return Err("unsupported SysV option".into()),
@@ -538,7 +544,8 @@ impl Pass {
                     self.unsupported(option);
                 }
                 // v needs the code and data sizes, which no group carries.
-                b'T' | b'X' | b'Z' | b'e' | b'f' | b'r' | b's' | b'v' => self.unsupported(option),
+                b'f' => self.forest = Some(Style::Art),
+                b'T' | b'X' | b'Z' | b'e' | b'r' | b's' | b'v' => self.unsupported(option),
                 b'W' => {
                     return Err("obsolete W option not supported (you have a /dev/drum?)".into())
                 }
@@ -591,6 +598,13 @@ impl Pass {
             b"format" => {
                 let list = grab().ok_or("format specification must follow --format")?;
                 self.formats.push(list);
+                Ok(())
+            }
+            b"forest" => {
+                if !rest.is_empty() {
+                    return Err("option --forest does not take an argument".into());
+                }
+                self.forest = Some(Style::Art);
                 Ok(())
             }
             b"deselect" => {
@@ -721,6 +735,11 @@ impl Pass {
         }
 
         // procps' thread_option_check().
+        let threads =
+            pass.thread_unix_l || pass.thread_unix_t || pass.thread_bsd_h || pass.thread_m;
+        if threads && pass.forest.is_some() {
+            return Err("thread display conflicts with forest display".into());
+        }
         if pass.thread_bsd_h && pass.thread_m {
             return Err("thread flags conflict; can't use H with m or -m".into());
         }
@@ -794,6 +813,9 @@ pub fn parse(args: &[OsString]) -> Result<Command, ArgError> {
     for list in &pass.sort {
         sort.extend(parse_sort(list)?);
     }
+    if pass.forest.is_some() {
+        sort = forest::sort_keys(sort);
+    }
     let s = pass.simple;
     let all = pass.all || (s.bsd_a && s.bsd_x);
     Ok(Command {
@@ -805,6 +827,7 @@ pub fn parse(args: &[OsString]) -> Result<Command, ArgError> {
         formats: pass.flags,
         bsd_c: pass.bsd_c,
         sort,
+        forest: pass.forest,
         lists: pass.lists,
         negate: pass.negate,
         threads: pass.thread_unix_l || pass.thread_unix_t || pass.thread_bsd_h,
@@ -948,8 +971,6 @@ mod tests {
     #[test]
     fn unsupported() {
         let option = |s: &str| Err(ArgError::UnsupportedOption(s.into()));
-        assert_eq!(run("-e --forest"), option("--forest"));
-        assert_eq!(run("axf"), option("f"));
         assert_eq!(run("-e --bogus -o pid"), option("--bogus"));
         assert_eq!(run("-em -o pid"), option("-m"));
         assert_eq!(
@@ -959,6 +980,36 @@ mod tests {
         assert_eq!(
             run("-e --sort=-bogus"),
             Err(ArgError::UnsupportedColumn("bogus".into()))
+        );
+    }
+
+    #[test]
+    fn forests() {
+        let keys = |cmd: &Command| -> Vec<(&str, bool)> {
+            cmd.sort.iter().map(|k| (k.spec.name, k.reverse)).collect()
+        };
+        let cmd = run("axjf").unwrap();
+        assert_eq!(cmd.forest, Some(Style::Art));
+        assert_eq!(keys(&cmd), [("ppid", false), ("start_time", false)]);
+        let cmd = run("-ef --forest --sort=-pid").unwrap();
+        assert_eq!(cmd.forest, Some(Style::Art));
+        assert_eq!(keys(&cmd), [("pid", true), ("start_time", false)]);
+        assert_eq!(run("-eH").unwrap().forest, Some(Style::Indent));
+        assert_eq!(run("-e --forest -H").unwrap().forest, Some(Style::Indent));
+        assert_eq!(run("-eH f").unwrap().forest, Some(Style::Art));
+        assert_eq!(run("-e").unwrap().forest, None);
+        let invalid = |s: &str| Err(ArgError::Invalid(s.into()));
+        assert_eq!(
+            run("-eL --forest"),
+            invalid("thread display conflicts with forest display")
+        );
+        assert_eq!(
+            run("axHf"),
+            invalid("thread display conflicts with forest display")
+        );
+        assert_eq!(
+            run("-e --forest=x"),
+            invalid("option --forest does not take an argument")
         );
     }
 

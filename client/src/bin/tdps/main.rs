@@ -6,8 +6,8 @@
 //! `-p`/`p`/`--pid`, `--ppid`, `-s`/`--sid`, `-u`/`U`/`--user`,
 //! `-U`/`--User`, `-g`/`--group`, `-G`/`--Group`, `-C`, `-t`/`--tty`,
 //! trailing ids and `-N`; the default selection (the caller's effective
-//! user and terminal); the thread displays `-L`, `-T` and `H`; the default
-//! formats (none, `-f`, `-F`, `-l`, `-ly`, `-j`, `u`, `j`, `l`, the BSD
+//! user and terminal); the thread displays `-L`, `-T` and `H`; the forest
+//! views `f`, `--forest` and `-H`; the default formats (none, `-f`, `-F`, `-l`, `-ly`, `-j`, `u`, `j`, `l`, the BSD
 //! default), user formats (`-o`, `o`, `--format`, `-O`, `O`) with
 //! `=HEADER` and `:WIDTH`; `--sort`/`k`; `--no-headers`, `h`, `w`, `--cols`;
 //! and `--backend auto|task-diag|procfs`. Its output is byte for byte that
@@ -18,9 +18,12 @@
 //! It asks the backend for the groups its columns, selection and sort
 //! keys need, and no others.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod columns;
 mod defaults;
+mod forest;
 mod names;
 mod render;
 mod screen;
@@ -37,6 +40,7 @@ use std::process::ExitCode;
 use task_diag::{Client, DumpStrategy, Error, ShowFlags, Task};
 
 use crate::args::{ArgError, Command, ListKind};
+use crate::forest::Art;
 use crate::render::Layout;
 use crate::screen::OUTBUF_SIZE;
 use crate::select::Me;
@@ -70,17 +74,16 @@ fn pid_length() -> usize {
 }
 
 /// The groups the command needs: those of its columns, sort keys and
-/// selection.
+/// selection. Sort keys on commands sort `comm` on the name and `args` on
+/// the command line, whatever `-f` and `c` show.
 fn needs(cmd: &Command) -> ShowFlags {
     let comm_long = cmd.formats.unix_f;
     let mut show = select::needs(cmd);
-    for field in cmd
-        .columns
-        .iter()
-        .map(|c| c.spec.field)
-        .chain(cmd.sort.iter().map(|k| k.spec.field))
-    {
-        show |= field.needs(comm_long, cmd.bsd_c);
+    for column in &cmd.columns {
+        show |= column.spec.field.needs(comm_long, cmd.bsd_c);
+    }
+    for key in &cmd.sort {
+        show |= key.spec.field.needs(false, false);
     }
     show
 }
@@ -181,7 +184,8 @@ fn leaders_as_processes(client: &mut Client, tasks: &mut [Task]) -> Result<(), E
 /// Renders the rows of the selected tasks into `out` in procps' order:
 /// processes by pid, which is the dumps' order, so they are rendered as
 /// they come unless sorted; threads by process, each process's leader
-/// first. Returns whether any task was selected.
+/// first; in a forest view, as its trees. Returns whether any task was
+/// selected.
 fn render(
     cmd: &Command,
     client: &mut Client,
@@ -194,7 +198,7 @@ fn render(
     if !cmd.threads && cmd.sort.is_empty() {
         let mut any = false;
         select(cmd, me, show, client, |task| {
-            layout.row(&task, b"", ctx, out);
+            layout.row(&task, Art::NONE, ctx, out);
             any = true;
         })?;
         return Ok(any);
@@ -211,8 +215,13 @@ fn render(
         }
     }
     sort::sort(&mut tasks, &cmd.sort, ctx);
-    for task in &tasks {
-        layout.row(task, b"", ctx, out);
+    match cmd.forest {
+        Some(style) => forest::walk(&tasks, style, |task, art| layout.row(task, art, ctx, out)),
+        None => {
+            for task in &tasks {
+                layout.row(task, Art::NONE, ctx, out);
+            }
+        }
     }
     Ok(!tasks.is_empty())
 }

@@ -15,6 +15,7 @@ use task_diag::Task;
 use unicode_width::UnicodeWidthChar;
 
 use crate::columns::{ColumnSpec, Field, Just};
+use crate::forest::Art;
 use crate::screen::OUTBUF_SIZE;
 use crate::values::{self, Context};
 
@@ -97,11 +98,11 @@ impl Layout {
         });
     }
 
-    /// Appends the line of `task` to `out`, `prefix` (the forest's)
-    /// before its command.
-    pub fn row(&mut self, task: &Task, prefix: &[u8], ctx: &mut Context, out: &mut Vec<u8>) {
+    /// Appends the line of `task` to `out`, `art` (the forest's) before
+    /// its command, as much of it as fits the command's column.
+    pub fn row(&mut self, task: &Task, art: Art<'_>, ctx: &mut Context, out: &mut Vec<u8>) {
         self.line(out, |column, max_cells, cell| {
-            values::cell(column.field, task, ctx, max_cells, prefix, cell)
+            values::cell(column.field, task, ctx, max_cells, art.fit(max_cells), cell)
         });
     }
 
@@ -281,7 +282,7 @@ mod tests {
             layout.header(&mut out);
         }
         for t in tasks {
-            layout.row(t, b"", &mut ctx, &mut out);
+            layout.row(t, Art::NONE, &mut ctx, &mut out);
         }
         String::from_utf8(out).unwrap()
     }

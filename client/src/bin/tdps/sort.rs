@@ -78,8 +78,13 @@ fn number(field: Field, task: &Task, ctx: &Context) -> f64 {
 
 fn value(field: Field, task: &Task, ctx: &mut Context) -> Value {
     if textual(field) {
+        // procps sorts `comm` on the name and `args` on the command line,
+        // whatever `-f` and `c` show.
+        let shown = (ctx.unix_f, ctx.bsd_c);
+        (ctx.unix_f, ctx.bsd_c) = (false, false);
         let mut out = Vec::new();
         cell(field, task, ctx, usize::MAX / 4, b"", &mut out);
+        (ctx.unix_f, ctx.bsd_c) = shown;
         Value::Text(out)
     } else {
         Value::Number(number(field, task, ctx))
