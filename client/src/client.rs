@@ -87,7 +87,8 @@ impl Options {
 
 #[derive(Debug)]
 enum Source {
-    TaskDiag(TaskDiagReader<File>),
+    /// Boxed: the reader holds the task it is assembling.
+    TaskDiag(Box<TaskDiagReader<File>>),
     Procfs(Procfs),
 }
 
@@ -122,11 +123,11 @@ impl Client {
             BackendChoice::TaskDiag | BackendChoice::Auto => {
                 let path = options.proc_root.join("task_diag");
                 match open_task_diag(&path) {
-                    Ok(file) => Source::TaskDiag(TaskDiagReader::with_buffer_size(
+                    Ok(file) => Source::TaskDiag(Box::new(TaskDiagReader::with_buffer_size(
                         file,
                         options.buffer_size,
                         options.max_buffer_size,
-                    )),
+                    ))),
                     Err(err)
                         if choice == BackendChoice::Auto
                             && err.kind() == io::ErrorKind::NotFound =>
@@ -205,6 +206,19 @@ enum Inner<'a> {
 #[derive(Debug)]
 pub struct TaskIter<'a> {
     inner: Inner<'a>,
+}
+
+impl TaskIter<'_> {
+    /// Hands back a record this dump yielded: with task_diag its
+    /// command-line `Vec` is refilled by a next task's command line
+    /// instead of a new one ([`Tasks::recycle`]); with procfs it is
+    /// dropped.
+    pub fn recycle(&mut self, task: Task) {
+        match &mut self.inner {
+            Inner::TaskDiag(tasks) => tasks.recycle(task),
+            Inner::Procfs(_) => drop(task),
+        }
+    }
 }
 
 impl Iterator for TaskIter<'_> {

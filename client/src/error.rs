@@ -63,15 +63,7 @@ pub enum ProtocolError {
     ErrorMessage(i32),
     /// A message of a type task_diag does not send.
     UnexpectedType(u16),
-    /// A task continued (`TASK_DIAG_FLAG_CONT`) by a message of another
-    /// task, or by the end of the dump (`found` 0).
-    BrokenContinuation {
-        /// The pid of the task being continued.
-        pid: u32,
-        /// The pid of the message that came instead, 0 for `NLMSG_DONE`.
-        found: u32,
-    },
-    /// A task's messages ended without its `TASK_DIAG_BASE` attribute.
+    /// A task's first message has no `TASK_DIAG_BASE` attribute.
     MissingBase {
         /// The task's pid.
         pid: u32,
@@ -83,6 +75,45 @@ pub enum ProtocolError {
         /// The state value.
         state: u8,
     },
+    /// A task message of a task continued by the previous one carries no
+    /// attribute (every message carries at least one).
+    EmptyMessage {
+        /// The task's pid.
+        pid: u32,
+    },
+    /// An attribute out of group order, repeated (other than a split
+    /// `TASK_DIAG_CMDLINE` or `TASK_DIAG_VMA` continued at the start of
+    /// the next message), or of a group the request did not name.
+    UnexpectedAttr {
+        /// The task's pid.
+        pid: u32,
+        /// The attribute's type (its group number).
+        ty: u16,
+    },
+    /// A task whose last message ended it (no `TASK_DIAG_FLAG_CONT`)
+    /// lacks the attribute of a requested group.
+    MissingGroup {
+        /// The task's pid.
+        pid: u32,
+        /// The group's number.
+        group: u16,
+    },
+}
+
+/// The name of attribute group `ty`.
+fn group_name(ty: u16) -> std::borrow::Cow<'static, str> {
+    use task_diag_uapi::abi::*;
+    std::borrow::Cow::Borrowed(match ty {
+        TASK_DIAG_BASE => "TASK_DIAG_BASE",
+        TASK_DIAG_CRED => "TASK_DIAG_CRED",
+        TASK_DIAG_VMA => "TASK_DIAG_VMA",
+        TASK_DIAG_VMA_STAT => "TASK_DIAG_VMA_STAT",
+        TASK_DIAG_STAT => "TASK_DIAG_STAT",
+        TASK_DIAG_STATM => "TASK_DIAG_STATM",
+        TASK_DIAG_CMDLINE => "TASK_DIAG_CMDLINE",
+        TASK_DIAG_NAME => "TASK_DIAG_NAME",
+        other => return std::borrow::Cow::Owned(format!("attribute type {other}")),
+    })
 }
 
 impl fmt::Display for ProtocolError {
@@ -97,18 +128,25 @@ impl fmt::Display for ProtocolError {
             ProtocolError::DoneStatus(status) => write!(f, "NLMSG_DONE with status {status}"),
             ProtocolError::ErrorMessage(status) => write!(f, "NLMSG_ERROR with status {status}"),
             ProtocolError::UnexpectedType(ty) => write!(f, "unexpected message type {ty:#x}"),
-            ProtocolError::BrokenContinuation { pid, found: 0 } => {
-                write!(f, "task {pid} continues, but the dump ended")
-            }
-            ProtocolError::BrokenContinuation { pid, found } => {
-                write!(f, "task {pid} continues, but task {found} came next")
-            }
             ProtocolError::MissingBase { pid } => {
                 write!(f, "task {pid} has no TASK_DIAG_BASE attribute")
             }
             ProtocolError::UnknownState { pid, state } => {
                 write!(f, "task {pid} has unknown state {state}")
             }
+            ProtocolError::EmptyMessage { pid } => {
+                write!(f, "a continued message of task {pid} has no attribute")
+            }
+            ProtocolError::UnexpectedAttr { pid, ty } => write!(
+                f,
+                "task {pid}: {} out of group order, repeated or not requested",
+                group_name(ty)
+            ),
+            ProtocolError::MissingGroup { pid, group } => write!(
+                f,
+                "task {pid} ended without its requested {} attribute",
+                group_name(group)
+            ),
         }
     }
 }
@@ -193,11 +231,14 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// A response could not be parsed.
-    #[error("malformed task_diag response ({op}): {source}")]
+    /// A response could not be parsed. Offsets in `source` count from the
+    /// start of the message.
+    #[error("malformed task_diag response ({op}){}: {source}", in_task(*.task))]
     Malformed {
         /// The request.
         op: Operation,
+        /// The pid of the task message, when its header could be read.
+        task: Option<u32>,
         /// What is wrong with it.
         #[source]
         source: ParseError,
@@ -228,6 +269,12 @@ pub enum Error {
         #[source]
         source: ProcfsParseError,
     },
+}
+
+/// " in the message of task PID", or nothing.
+fn in_task(task: Option<u32>) -> String {
+    task.map(|pid| format!(" in a message of task {pid}"))
+        .unwrap_or_default()
 }
 
 impl Error {

@@ -9,12 +9,13 @@
 
 use std::io::{self, Read, Write};
 
-use task_diag_uapi::abi::{TaskDiagBase, NLMSG_ALIGNTO};
-use task_diag_uapi::response::{Attr, MessageKind, Messages, ParseError};
+use task_diag_uapi::abi::{NLMSG_ALIGNTO, TASK_DIAG_BASE, TASK_DIAG_CMDLINE, TASK_DIAG_VMA};
+use task_diag_uapi::response::{Attr, MessageKind, Messages, ParseError, TaskMessage};
 use task_diag_uapi::{DumpStrategy, Request, ShowFlags, REQUEST_LEN};
 
 use crate::error::{Error, Operation, ProtocolError, Result};
-use crate::task::Task;
+use crate::parts::{supported_groups, Creds, Stat, Statm};
+use crate::task::{Comm, Task};
 
 /// The size of the read buffer unless set otherwise: 256 KiB, some 3,400
 /// BASE messages per `read()`. A bigger buffer saves few system calls and
@@ -38,24 +39,41 @@ enum Phase {
     Failed,
 }
 
-/// What one message of the buffer says, copied out of it.
-enum Step {
-    /// A task message, or part of one.
-    Task {
-        pid: u32,
-        base: Option<TaskDiagBase>,
-        continued: bool,
-    },
-    /// `NLMSG_DONE`, with its status.
-    Done(i32),
+/// A task being assembled from its messages: the record so far and where
+/// its attributes stand.
+#[derive(Debug)]
+struct Pending {
+    /// The pid and tgid of its messages' `struct task_diag_msg`.
+    pid: u32,
+    tgid: u32,
+    task: Task,
+    /// The type of the last attribute merged, for the group order.
+    last_ty: u16,
 }
 
 /// The reading side of `/proc/task_diag` over a file `F`: writes a request,
 /// then reads the response into one buffer, reused for the whole dump (and
-/// the next ones), and yields one [`Task`] per task without allocating.
+/// the next ones), and yields one [`Task`] per task.
 ///
-/// - A task split over several messages (`TASK_DIAG_FLAG_CONT`) is merged
-///   into one record.
+/// What allocates: the read buffer, once (and again when it grows); the
+/// `Vec` of each task's command line (CMDLINE), which the caller keeps
+/// with the record, sized to it, or grown a few times for a command line
+/// split over messages. [`Tasks::recycle`] hands a record back so that its
+/// `Vec` is refilled by a next command line instead. Nothing else is
+/// allocated per task.
+///
+/// - Every group of [`crate::supported_groups`] the request named is
+///   decoded into its part of the [`Task`] with the `task-diag-uapi`
+///   iterators: CRED, STAT (the whole structure, or the published 72-byte
+///   prefix of an older kernel), STATM, CMDLINE and NAME. Attributes must
+///   come in group order, once each, and only for groups requested; a task
+///   that ends without one of its requested groups is an error.
+/// - A task split over several messages (`TASK_DIAG_FLAG_CONT`, the same
+///   pid and tgid in each) is merged into one record, whatever `read()`
+///   brought each message in; the parts of a split CMDLINE are
+///   concatenated. A task whose continuation never comes (the next message
+///   is another task's, or `NLMSG_DONE`: the task exited meanwhile) is
+///   yielded as it is, without the groups it did not get to.
 /// - Every message must echo the request's sequence number.
 /// - `EMSGSIZE` from `read()` (a message larger than the buffer) doubles the
 ///   buffer, up to a maximum, and reads again: the kernel keeps the message.
@@ -77,9 +95,11 @@ pub struct TaskDiagReader<F> {
     seq: u32,
     phase: Phase,
     op: Operation,
-    /// A task whose next message is still to come: its pid and its BASE
-    /// attribute if one was seen.
-    continued: Option<(u32, Option<TaskDiagBase>)>,
+    /// A task whose next message is still to come.
+    pending: Option<Pending>,
+    /// A command-line `Vec` handed back by [`Tasks::recycle`], reused by
+    /// the next task's CMDLINE.
+    spare: Option<Vec<u8>>,
 }
 
 impl<F: Read + Write> TaskDiagReader<F> {
@@ -107,7 +127,8 @@ impl<F: Read + Write> TaskDiagReader<F> {
                 pid: None,
                 show: ShowFlags::BASE,
             },
-            continued: None,
+            pending: None,
+            spare: None,
         }
     }
 
@@ -142,8 +163,10 @@ impl<F: Read + Write> TaskDiagReader<F> {
     /// `pid` is needed by [`DumpStrategy::One`], [`DumpStrategy::Children`]
     /// and [`DumpStrategy::Thread`] and ignored by the others.
     /// [`ShowFlags::BASE`] is always requested, as the [`Task`] record needs
-    /// it; the other groups of `show` are requested (a kernel that does not
-    /// report them refuses the request) but not yet decoded.
+    /// it; the other groups of `show` are requested as given (a kernel that
+    /// does not report one refuses the request: this kernel refuses
+    /// [`ShowFlags::VMA`] and [`ShowFlags::VMA_STAT`] for now) and those of
+    /// [`crate::supported_groups`] are decoded into the record's parts.
     pub fn dump(
         &mut self,
         strategy: DumpStrategy,
@@ -202,7 +225,7 @@ impl<F: Read + Write> TaskDiagReader<F> {
         }
         self.filled = 0;
         self.pos = 0;
-        self.continued = None;
+        self.pending = None;
         self.phase = Phase::Streaming;
         Ok(())
     }
@@ -250,78 +273,27 @@ impl<F: Read + Write> TaskDiagReader<F> {
         self.phase = Phase::Idle;
         self.filled = 0;
         self.pos = 0;
-        self.continued = None;
+        self.pending = None;
         Ok(())
-    }
-
-    /// Decodes the message at `pos`; returns it and its length, padding
-    /// included.
-    fn decode(&self) -> Result<(Step, usize), Error> {
-        let op = self.op;
-        let bytes = self.buf.get(self.pos..self.filled).unwrap_or_default();
-        let message = match Messages::new(bytes).next() {
-            Some(Ok(message)) => message,
-            Some(Err(source)) => return Err(Error::Malformed { op, source }),
-            None => {
-                return Err(Error::Protocol {
-                    op,
-                    problem: ProtocolError::Truncated,
-                })
-            }
-        };
-        let header = message.header();
-        if header.nlmsg_seq != self.seq {
-            return Err(Error::Protocol {
-                op,
-                problem: ProtocolError::SeqMismatch {
-                    expected: self.seq,
-                    found: header.nlmsg_seq,
-                },
-            });
-        }
-        let len = usize::try_from(header.nlmsg_len).unwrap_or(usize::MAX);
-        let step = len
-            .checked_next_multiple_of(NLMSG_ALIGNTO)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len());
-        let step_of = |kind| Ok((kind, step));
-        match message.kind() {
-            MessageKind::Task(task) => {
-                let mut base = None;
-                for attr in task.attrs() {
-                    match attr {
-                        Ok(Attr::Base(b)) => base = Some(b),
-                        Ok(_) => {}
-                        Err(source) => return Err(malformed(op, source)),
-                    }
-                }
-                step_of(Step::Task {
-                    pid: task.pid(),
-                    base,
-                    continued: task.is_continued(),
-                })
-            }
-            MessageKind::Done(status) => step_of(Step::Done(*status)),
-            MessageKind::Error(status) => Err(Error::Protocol {
-                op,
-                problem: ProtocolError::ErrorMessage(*status),
-            }),
-            MessageKind::Other => Err(Error::Protocol {
-                op,
-                problem: ProtocolError::UnexpectedType(header.nlmsg_type),
-            }),
-        }
     }
 
     fn fail(&mut self, err: Error) -> Option<Result<Task>> {
         self.phase = Phase::Failed;
-        self.continued = None;
+        self.pending = None;
         Some(Err(err))
     }
 
-    fn protocol(&mut self, problem: ProtocolError) -> Option<Result<Task>> {
-        let op = self.op;
-        self.fail(Error::Protocol { op, problem })
+    /// The pending task, complete or cut short, checked: yielded.
+    fn finish(&mut self, pending: Pending, complete: bool) -> Option<Result<Task>> {
+        if complete {
+            let missing = supported_groups().bits() & self.op.show.bits() & !pending.seen();
+            if missing != 0 {
+                let group = missing.trailing_zeros() as u16;
+                let pid = pending.pid;
+                return protocol(self, ProtocolError::MissingGroup { pid, group });
+            }
+        }
+        Some(Ok(pending.task))
     }
 
     /// The next task of the dump under way.
@@ -332,7 +304,7 @@ impl<F: Read + Write> TaskDiagReader<F> {
         loop {
             if self.pos >= self.filled {
                 match self.fill() {
-                    Ok(0) => return self.protocol(ProtocolError::Truncated),
+                    Ok(0) => return protocol(self, ProtocolError::Truncated),
                     Ok(n) => {
                         self.filled = n;
                         self.pos = 0;
@@ -341,58 +313,218 @@ impl<F: Read + Write> TaskDiagReader<F> {
                 }
                 continue;
             }
-            let (step, len) = match self.decode() {
-                Ok(decoded) => decoded,
-                Err(err) => return self.fail(err),
+            let op = self.op;
+            let bytes = self.buf.get(self.pos..self.filled).unwrap_or_default();
+            let message = match Messages::new(bytes).next() {
+                Some(Ok(message)) => message,
+                Some(Err(source)) => return self.fail(malformed(op, None, source)),
+                None => return protocol(self, ProtocolError::Truncated),
             };
-            self.pos = self.pos.saturating_add(len);
-            match step {
-                Step::Task {
-                    pid,
-                    mut base,
-                    continued,
-                } => {
-                    if let Some((prev, prev_base)) = self.continued.take() {
-                        if prev != pid {
-                            return self.protocol(ProtocolError::BrokenContinuation {
-                                pid: prev,
-                                found: pid,
-                            });
+            let header = message.header();
+            if header.nlmsg_seq != self.seq {
+                return protocol(
+                    self,
+                    ProtocolError::SeqMismatch {
+                        expected: self.seq,
+                        found: header.nlmsg_seq,
+                    },
+                );
+            }
+            let len = usize::try_from(header.nlmsg_len)
+                .unwrap_or(usize::MAX)
+                .checked_next_multiple_of(NLMSG_ALIGNTO)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            match message.kind() {
+                MessageKind::Task(msg) => {
+                    let continues = self
+                        .pending
+                        .as_ref()
+                        .map(|p| (p.pid, p.tgid) == (msg.pid(), msg.tgid()));
+                    let merged = match (self.pending.take(), continues) {
+                        (Some(pending), Some(false)) => {
+                            // Another task: the pending one exited before
+                            // its rest was sent. This message is read again
+                            // by the next call.
+                            return self.finish(pending, false);
                         }
-                        base = prev_base.or(base);
-                    }
-                    if continued {
-                        self.continued = Some((pid, base));
+                        (Some(mut pending), _) => {
+                            merge(&mut pending, msg, op, &mut self.spare).map(|()| pending)
+                        }
+                        (None, _) => start_task(msg, op, &mut self.spare),
+                    };
+                    self.pos = self.pos.saturating_add(len);
+                    let pending = match merged {
+                        Ok(pending) => pending,
+                        Err(err) => return self.fail(err),
+                    };
+                    if msg.is_continued() {
+                        self.pending = Some(pending);
                         continue;
                     }
-                    let Some(base) = base else {
-                        return self.protocol(ProtocolError::MissingBase { pid });
-                    };
-                    return match Task::from_base(&base) {
-                        Ok(task) => Some(Ok(task)),
-                        Err(state) => self.protocol(ProtocolError::UnknownState { pid, state }),
-                    };
+                    return self.finish(pending, true);
                 }
-                Step::Done(status) => {
-                    if let Some((pid, _)) = self.continued {
-                        return self.protocol(ProtocolError::BrokenContinuation { pid, found: 0 });
+                MessageKind::Done(status) => {
+                    let status = *status;
+                    if let Some(pending) = self.pending.take() {
+                        // The last task exited before its rest was sent;
+                        // NLMSG_DONE is read again by the next call.
+                        return self.finish(pending, false);
                     }
+                    self.pos = self.pos.saturating_add(len);
                     if status != 0 {
-                        return self.protocol(ProtocolError::DoneStatus(status));
+                        return protocol(self, ProtocolError::DoneStatus(status));
                     }
                     if self.pos < self.filled {
-                        return self.protocol(ProtocolError::DataAfterDone);
+                        return protocol(self, ProtocolError::DataAfterDone);
                     }
                     self.phase = Phase::Idle;
                     return None;
                 }
+                MessageKind::Error(status) => {
+                    let status = *status;
+                    return protocol(self, ProtocolError::ErrorMessage(status));
+                }
+                MessageKind::Other => {
+                    return protocol(self, ProtocolError::UnexpectedType(header.nlmsg_type))
+                }
+            }
+        }
+    }
+
+    /// Hands back a record of this reader's: its command-line `Vec`, if
+    /// bigger than the one kept, is reused by a next task's CMDLINE.
+    fn recycle(&mut self, task: Task) {
+        if let Some(mut cmdline) = task.cmdline {
+            if self
+                .spare
+                .as_ref()
+                .is_none_or(|s| s.capacity() < cmdline.capacity())
+            {
+                cmdline.clear();
+                self.spare = Some(cmdline);
             }
         }
     }
 }
 
-fn malformed(op: Operation, source: ParseError) -> Error {
-    Error::Malformed { op, source }
+/// Fails the dump with a protocol error.
+fn protocol<F: Read + Write>(
+    reader: &mut TaskDiagReader<F>,
+    problem: ProtocolError,
+) -> Option<Result<Task>> {
+    let op = reader.op;
+    reader.fail(Error::Protocol { op, problem })
+}
+
+impl Pending {
+    /// The show flags of the groups merged so far.
+    fn seen(&self) -> u64 {
+        let t = &self.task;
+        let mut seen = ShowFlags::BASE;
+        for (has, flag) in [
+            (t.creds.is_some(), ShowFlags::CRED),
+            (t.stat.is_some(), ShowFlags::STAT),
+            (t.statm.is_some(), ShowFlags::STATM),
+            (t.cmdline.is_some(), ShowFlags::CMDLINE),
+            (t.name.is_some(), ShowFlags::NAME),
+        ] {
+            if has {
+                seen |= flag;
+            }
+        }
+        seen.bits()
+    }
+}
+
+/// The record of a task's first message, which must start with BASE.
+fn start_task(
+    msg: &TaskMessage<'_>,
+    op: Operation,
+    spare: &mut Option<Vec<u8>>,
+) -> Result<Pending> {
+    let pid = msg.pid();
+    let protocol = |problem| Error::Protocol { op, problem };
+    let base = match msg.attrs().next() {
+        Some(Ok(Attr::Base(base))) => base,
+        Some(Err(source)) => return Err(malformed(op, Some(pid), source)),
+        _ => return Err(protocol(ProtocolError::MissingBase { pid })),
+    };
+    let task = Task::from_base(&base)
+        .map_err(|state| protocol(ProtocolError::UnknownState { pid, state }))?;
+    let mut pending = Pending {
+        pid,
+        tgid: msg.tgid(),
+        task,
+        last_ty: TASK_DIAG_BASE,
+    };
+    merge_attrs(&mut pending, msg, op, spare, 1)?;
+    Ok(pending)
+}
+
+/// Merges a continuation message of the pending task.
+fn merge(
+    pending: &mut Pending,
+    msg: &TaskMessage<'_>,
+    op: Operation,
+    spare: &mut Option<Vec<u8>>,
+) -> Result<()> {
+    if msg.attr_bytes().is_empty() {
+        let pid = pending.pid;
+        return Err(Error::Protocol {
+            op,
+            problem: ProtocolError::EmptyMessage { pid },
+        });
+    }
+    merge_attrs(pending, msg, op, spare, 0)
+}
+
+/// Decodes the attributes of `msg` past the first `skip` into the parts
+/// of the pending task, checking their order.
+fn merge_attrs(
+    pending: &mut Pending,
+    msg: &TaskMessage<'_>,
+    op: Operation,
+    spare: &mut Option<Vec<u8>>,
+    skip: usize,
+) -> Result<()> {
+    let pid = pending.pid;
+    for (i, attr) in msg.attrs().enumerate().skip(skip) {
+        let attr = attr.map_err(|source| malformed(op, Some(pid), source))?;
+        let ty = attr.ty();
+        // A split attribute continues at the start of the next message.
+        let split =
+            i == 0 && ty == pending.last_ty && matches!(ty, TASK_DIAG_CMDLINE | TASK_DIAG_VMA);
+        let requested = 1u64
+            .checked_shl(u32::from(ty))
+            .is_some_and(|bit| op.show.bits() & bit != 0);
+        if !(split || ty > pending.last_ty) || !requested {
+            return Err(Error::Protocol {
+                op,
+                problem: ProtocolError::UnexpectedAttr { pid, ty },
+            });
+        }
+        pending.last_ty = ty;
+        let task = &mut pending.task;
+        match attr {
+            Attr::Creds(creds) => task.creds = Some(Creds::from(&creds)),
+            Attr::Stat(stat) => task.stat = Some(Stat::from(&stat)),
+            Attr::Statm(statm) => task.statm = Some(Statm::from(&statm)),
+            Attr::Cmdline(part) => task
+                .cmdline
+                .get_or_insert_with(|| spare.take().unwrap_or_default())
+                .extend_from_slice(part),
+            Attr::Name(name) => task.name = Some(Comm::new(name)),
+            // VMA records have no part in a Task; BASE cannot be here (it
+            // comes first, once).
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn malformed(op: Operation, task: Option<u32>, source: ParseError) -> Error {
+    Error::Malformed { op, task, source }
 }
 
 /// The errno of an I/O error.
@@ -408,6 +540,16 @@ fn errno(err: &io::Error) -> Option<rustix::io::Errno> {
 #[derive(Debug)]
 pub struct Tasks<'a, F> {
     reader: &'a mut TaskDiagReader<F>,
+}
+
+impl<F: Read + Write> Tasks<'_, F> {
+    /// Hands back a record this dump yielded, once the caller is done with
+    /// it: its command-line `Vec` is cleared and refilled by a next task's
+    /// command line, so that a caller that keeps no record allocates
+    /// nothing per task in the steady state.
+    pub fn recycle(&mut self, task: Task) {
+        self.reader.recycle(task);
+    }
 }
 
 impl<F: Read + Write> Iterator for Tasks<'_, F> {

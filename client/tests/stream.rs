@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 
 //! The task_diag stream decoder over a scripted file: the request it
-//! writes, the records it yields from hand-built responses, and every error
-//! of a response.
+//! writes, the records it yields from responses built with the uapi crate's
+//! encoder (every group, tasks continued across reads, continuations cut
+//! short), and every error of a response.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
 use task_diag::stream::TaskDiagReader;
-use task_diag::{Comm, DumpStrategy, Error, ProtocolError, ShowFlags, Task, TaskState};
-use task_diag_uapi::abi::{
-    NlAttr, NlMsgHdr, TaskDiagBase, TaskDiagMsg, TaskDiagPid, NLMSG_DONE, NLMSG_ERROR, NLM_F_MULTI,
-    TASK_DIAG_BASE, TASK_DIAG_CMD_GET, TASK_DIAG_FLAG_CONT, TASK_DIAG_VMA,
+use task_diag::{
+    Comm, Creds, DumpStrategy, Error, ProtocolError, ShowFlags, Stat, Statm, Task, TaskState,
 };
-use zerocopy::{FromBytes, IntoBytes};
+use task_diag_uapi::abi::{
+    NlMsgHdr, TaskDiagBase, TaskDiagCaps, TaskDiagCreds, TaskDiagMsg, TaskDiagPid, TaskDiagStat,
+    TaskDiagStatm, NLMSG_DONE, NLMSG_ERROR, TASK_DIAG_BASE, TASK_DIAG_CMDLINE, TASK_DIAG_CRED,
+    TASK_DIAG_FLAG_CONT, TASK_DIAG_NAME, TASK_DIAG_STAT, TASK_DIAG_STATM,
+};
+use task_diag_uapi::emit::{EmitError, Encoder, TaskWriter};
+use task_diag_uapi::response::{ParseError, Payload};
+use zerocopy::FromBytes;
 
 const EMSGSIZE: i32 = 90;
 const EINVAL: i32 = 22;
@@ -80,35 +86,30 @@ impl Write for FakeFile {
 }
 
 // ---------------------------------------------------------------------------
-// Building responses as the kernel writes them.
+// Building responses as the kernel writes them, with the uapi crate's
+// encoder.
 
-fn pad4(buf: &mut Vec<u8>) {
-    buf.resize(buf.len().next_multiple_of(4), 0);
+/// The bytes `build` writes with an [`Encoder`].
+fn encode(build: impl FnOnce(&mut Encoder<'_>) -> Result<(), EmitError>) -> Vec<u8> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut enc = Encoder::new(&mut buf);
+    build(&mut enc).unwrap();
+    let len = enc.len();
+    buf.truncate(len);
+    buf
 }
 
+fn msg(pid: u32, tgid: u32, continued: bool) -> TaskDiagMsg {
+    TaskDiagMsg {
+        pid,
+        tgid,
+        flags: if continued { TASK_DIAG_FLAG_CONT } else { 0 },
+    }
+}
+
+/// A message with a header of `ty` and `payload`.
 fn message(ty: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
-    let header = NlMsgHdr {
-        nlmsg_len: u32::try_from(16 + payload.len()).unwrap(),
-        nlmsg_type: ty,
-        nlmsg_flags: NLM_F_MULTI,
-        nlmsg_seq: seq,
-        nlmsg_pid: 0,
-    };
-    let mut out = header.as_bytes().to_vec();
-    out.extend_from_slice(payload);
-    pad4(&mut out);
-    out
-}
-
-fn attr(ty: u16, payload: &[u8]) -> Vec<u8> {
-    let header = NlAttr {
-        nla_len: u16::try_from(4 + payload.len()).unwrap(),
-        nla_type: ty,
-    };
-    let mut out = header.as_bytes().to_vec();
-    out.extend_from_slice(payload);
-    pad4(&mut out);
-    out
+    encode(|e| e.message(ty, seq, payload).map(drop))
 }
 
 fn base(pid: u32, tgid: u32, state: TaskState, comm: &[u8]) -> TaskDiagBase {
@@ -126,31 +127,27 @@ fn base(pid: u32, tgid: u32, state: TaskState, comm: &[u8]) -> TaskDiagBase {
     base
 }
 
-fn base_attr(base: &TaskDiagBase) -> Vec<u8> {
-    attr(TASK_DIAG_BASE, base.as_bytes())
-}
-
-fn task_msg(seq: u32, pid: u32, tgid: u32, continued: bool, attrs: &[Vec<u8>]) -> Vec<u8> {
-    let msg = TaskDiagMsg {
-        pid,
-        tgid,
-        flags: if continued { TASK_DIAG_FLAG_CONT } else { 0 },
-    };
-    let mut payload = msg.as_bytes().to_vec();
-    pad4(&mut payload);
-    for a in attrs {
-        payload.extend_from_slice(a);
-    }
-    message(TASK_DIAG_CMD_GET, seq, &payload)
+/// A task message of `pid` whose attributes `attrs` writes.
+fn task_msg(
+    seq: u32,
+    pid: u32,
+    tgid: u32,
+    continued: bool,
+    attrs: impl FnOnce(&mut TaskWriter<'_, '_>) -> Result<(), EmitError>,
+) -> Vec<u8> {
+    encode(|e| {
+        let mut task = e.task(seq, msg(pid, tgid, continued))?;
+        attrs(&mut task)
+    })
 }
 
 fn simple_task(seq: u32, pid: u32, comm: &[u8]) -> Vec<u8> {
     let b = base(pid, pid, TaskState::Interruptible, comm);
-    task_msg(seq, pid, pid, false, &[base_attr(&b)])
+    task_msg(seq, pid, pid, false, |t| t.base(&b))
 }
 
 fn done(seq: u32) -> Vec<u8> {
-    message(NLMSG_DONE, seq, &0i32.to_ne_bytes())
+    encode(|e| e.done(seq).map(drop))
 }
 
 fn cat(parts: &[Vec<u8>]) -> Vec<u8> {
@@ -174,14 +171,16 @@ fn reader(chunks: Vec<Chunk>) -> TaskDiagReader<FakeFile> {
     TaskDiagReader::with_buffer_size(FakeFile::new(chunks), 1024, 1 << 20)
 }
 
-/// Runs a dump of every process; returns the records and the error that
-/// ended it, if any.
+/// Runs a dump of every process with BASE; returns the records and the
+/// error that ended it, if any.
 fn dump_all(reader: &mut TaskDiagReader<FakeFile>) -> (Vec<Task>, Option<Error>) {
+    dump_show(reader, ShowFlags::BASE)
+}
+
+/// Runs a dump of every process with the groups of `show`.
+fn dump_show(reader: &mut TaskDiagReader<FakeFile>, show: ShowFlags) -> (Vec<Task>, Option<Error>) {
     let mut tasks = Vec::new();
-    for item in reader
-        .dump(DumpStrategy::All, None, ShowFlags::BASE)
-        .unwrap()
-    {
+    for item in reader.dump(DumpStrategy::All, None, show).unwrap() {
         match item {
             Ok(task) => tasks.push(task),
             Err(err) => return (tasks, Some(err)),
@@ -256,7 +255,7 @@ fn decodes_every_field() {
     b.sid = 7;
     b.pgid = 6;
     let mut r = reader(vec![Chunk::Data(cat(&[
-        task_msg(1, 11, 10, false, &[base_attr(&b)]),
+        task_msg(1, 11, 10, false, |t| t.base(&b)),
         done(1),
     ]))]);
     let (tasks, err) = dump_all(&mut r);
@@ -275,15 +274,280 @@ fn decodes_every_field() {
         )]
     );
     assert_eq!(tasks[0].comm_str(), "worker");
+    assert_eq!(tasks[0].name, None);
+}
+
+/// Every group, with a distinct value in each field.
+const EVERY_GROUP: ShowFlags = ShowFlags::BASE
+    .union(ShowFlags::CRED)
+    .union(ShowFlags::STAT)
+    .union(ShowFlags::STATM)
+    .union(ShowFlags::CMDLINE)
+    .union(ShowFlags::NAME);
+
+fn abi_creds() -> TaskDiagCreds {
+    TaskDiagCreds {
+        cap_inheritable: TaskDiagCaps { cap: [1, 0] },
+        cap_permitted: TaskDiagCaps {
+            cap: [0xffff_ffff, 0x1ff],
+        },
+        cap_effective: TaskDiagCaps { cap: [2, 3] },
+        cap_bset: TaskDiagCaps { cap: [4, 5] },
+        uid: 1000,
+        euid: 1001,
+        suid: 1002,
+        fsuid: 1003,
+        gid: 2000,
+        egid: 2001,
+        sgid: 2002,
+        fsgid: 2003,
+    }
+}
+
+fn creds() -> Creds {
+    Creds {
+        uid: 1000,
+        euid: 1001,
+        suid: 1002,
+        fsuid: 1003,
+        gid: 2000,
+        egid: 2001,
+        sgid: 2002,
+        fsgid: 2003,
+        cap_inheritable: 1,
+        cap_permitted: 0x1ff_ffff_ffff,
+        cap_effective: (3 << 32) | 2,
+        cap_bset: (5 << 32) | 4,
+    }
+}
+
+fn abi_stat() -> TaskDiagStat {
+    TaskDiagStat {
+        minflt: 1,
+        cminflt: 2,
+        majflt: 3,
+        cmajflt: 4,
+        utime: 5,
+        stime: 6,
+        cutime: 7,
+        cstime: 8,
+        threads: 9,
+        reserved: 0,
+        start_time: 10,
+        tty_nr: 34816,
+        tpgid: 12,
+        nice: -13,
+        priority: 14,
+        rt_priority: 15,
+        policy: 16,
+        processor: 17,
+        flags: 0x40_0140,
+    }
+}
+
+fn stat() -> Stat {
+    Stat {
+        minflt: 1,
+        cminflt: 2,
+        majflt: 3,
+        cmajflt: 4,
+        utime: 5,
+        stime: 6,
+        cutime: 7,
+        cstime: 8,
+        threads: 9,
+        start_time: 10,
+        tty_nr: 34816,
+        tpgid: 12,
+        nice: -13,
+        priority: 14,
+        rt_priority: 15,
+        policy: 16,
+        processor: 17,
+        flags: 0x40_0140,
+    }
+}
+
+fn abi_statm() -> TaskDiagStatm {
+    TaskDiagStatm {
+        anon: 1,
+        file: 2,
+        shmem: 3,
+        hiwater_vm: 4,
+        hiwater_rss: 5,
+        text: 6,
+        lib: 7,
+        swap: 8,
+        ptes: 9 * 4096,
+        total_rss: 10,
+        total_vm: 11,
+        data_vm: 12,
+        stack_vm: 13,
+        locked_vm: 14,
+        pinned_vm: 15,
+    }
+}
+
+fn statm() -> Statm {
+    Statm {
+        anon: 1,
+        file: 2,
+        shmem: 3,
+        hiwater_vm: 4,
+        hiwater_rss: 5,
+        text: 6,
+        lib: 7,
+        swap: 8,
+        ptes: 9 * 4096,
+        total_rss: 10,
+        total_vm: 11,
+        data_vm: 12,
+        stack_vm: 13,
+        locked_vm: 14,
+        pinned_vm: 15,
+    }
+}
+
+/// The record of a task with every group, as the reader should yield it.
+fn full_task(pid: i32, comm: &[u8], cmdline: &[u8], name: &[u8]) -> Task {
+    let mut task = expected(pid, comm);
+    task.creds = Some(creds());
+    task.stat = Some(stat());
+    task.statm = Some(statm());
+    task.cmdline = Some(cmdline.to_vec());
+    task.name = Some(Comm::new(name));
+    task
+}
+
+#[test]
+fn decodes_every_group() {
+    let b = base(42, 42, TaskState::Interruptible, b"kworker/0:1");
+    let name = b"kworker/0:1-events_freezable_power_efficient";
+    let mut r = reader(vec![Chunk::Data(cat(&[
+        task_msg(1, 42, 42, false, |t| {
+            t.base(&b)?;
+            t.creds(&abi_creds())?;
+            t.stat(&abi_stat())?;
+            t.statm(&abi_statm())?;
+            t.cmdline(b"")?;
+            t.name(name)
+        }),
+        done(1),
+    ]))]);
+    let (tasks, err) = dump_show(&mut r, EVERY_GROUP);
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(tasks, [full_task(42, b"kworker/0:1", b"", name)]);
+    // The full name is what tdps shows; BASE keeps the 15-byte comm.
+    assert_eq!(tasks[0].full_name().as_bytes(), name);
+    assert_eq!(tasks[0].comm_bytes(), b"kworker/0:1");
+    // The request named every group.
+    let request = &r.get_ref().written[0];
+    let payload = TaskDiagPid::read_from_bytes(&request[16..]).unwrap();
+    assert_eq!(payload.show_flags, EVERY_GROUP.bits());
+}
+
+#[test]
+fn decodes_each_group_alone() {
+    let b = base(5, 5, TaskState::Running, b"one");
+    let cases: [(ShowFlags, Vec<u8>); 5] = [
+        (
+            ShowFlags::CRED,
+            task_msg(1, 5, 5, false, |t| {
+                t.base(&b)?;
+                t.creds(&abi_creds())
+            }),
+        ),
+        (
+            ShowFlags::STAT,
+            task_msg(1, 5, 5, false, |t| {
+                t.base(&b)?;
+                t.stat(&abi_stat())
+            }),
+        ),
+        (
+            ShowFlags::STATM,
+            task_msg(1, 5, 5, false, |t| {
+                t.base(&b)?;
+                t.statm(&abi_statm())
+            }),
+        ),
+        (
+            ShowFlags::CMDLINE,
+            task_msg(1, 5, 5, false, |t| {
+                t.base(&b)?;
+                t.cmdline(b"sleep\0sixty\0")
+            }),
+        ),
+        (
+            ShowFlags::NAME,
+            task_msg(1, 5, 5, false, |t| {
+                t.base(&b)?;
+                t.name(b"one")
+            }),
+        ),
+    ];
+    for (show, bytes) in cases {
+        let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
+        let (tasks, err) = dump_show(&mut r, show);
+        assert!(err.is_none(), "{show:?}: {err:?}");
+        let mut want = Task::new(5, 5, 1, 0, 5, 5, TaskState::Running, Comm::new(b"one"));
+        if show == ShowFlags::CRED {
+            want.creds = Some(creds());
+        } else if show == ShowFlags::STAT {
+            want.stat = Some(stat());
+        } else if show == ShowFlags::STATM {
+            want.statm = Some(statm());
+        } else if show == ShowFlags::CMDLINE {
+            want.cmdline = Some(b"sleep\0sixty\0".to_vec());
+        } else {
+            want.name = Some(Comm::new(b"one"));
+        }
+        assert_eq!(tasks, [want], "{show:?}");
+    }
+}
+
+#[test]
+fn stat_of_an_older_kernel_is_its_72_byte_prefix() {
+    let b = base(5, 5, TaskState::Running, b"old");
+    let ver0 = abi_stat().ver0();
+    let mut r = reader(vec![Chunk::Data(cat(&[
+        task_msg(1, 5, 5, false, |t| {
+            t.base(&b)?;
+            t.stat_ver0(&ver0)
+        }),
+        done(1),
+    ]))]);
+    let (tasks, err) = dump_show(&mut r, ShowFlags::STAT);
+    assert!(err.is_none(), "{err:?}");
+    let got = tasks[0].stat.unwrap();
+    assert_eq!(
+        got,
+        Stat {
+            minflt: 1,
+            cminflt: 2,
+            majflt: 3,
+            cmajflt: 4,
+            utime: 5,
+            stime: 6,
+            cutime: 7,
+            cstime: 8,
+            threads: 9,
+            // Not sent: defaults, no terminal group.
+            tpgid: -1,
+            ..Stat::default()
+        }
+    );
 }
 
 #[test]
 fn grows_the_buffer_on_emsgsize() {
     // A message larger than the first buffer: the kernel refuses the read
     // with EMSGSIZE and keeps the message; the reader doubles its buffer.
-    let big_attr = attr(TASK_DIAG_VMA, &[0u8; 100]);
     let b = base(5, 5, TaskState::Running, b"big");
-    let big = task_msg(1, 5, 5, false, &[base_attr(&b), big_attr]);
+    let big = task_msg(1, 5, 5, false, |t| {
+        t.base(&b)?;
+        t.cmdline(&[b'x'; 100])
+    });
     assert!(big.len() > 128 && big.len() <= 256);
     let mut r = TaskDiagReader::with_buffer_size(
         FakeFile::new(vec![
@@ -295,11 +559,12 @@ fn grows_the_buffer_on_emsgsize() {
         64,
         1024,
     );
-    let (tasks, err) = dump_all(&mut r);
+    let (tasks, err) = dump_show(&mut r, ShowFlags::CMDLINE);
     assert!(err.is_none(), "{err:?}");
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].comm_bytes(), b"big");
     assert_eq!(tasks[0].state, TaskState::Running);
+    assert_eq!(tasks[0].cmdline.as_deref(), Some(&[b'x'; 100][..]));
     assert_eq!(r.get_ref().reads, [64, 128, 256, 256]);
     assert_eq!(r.buffer_len(), 256);
 }
@@ -326,62 +591,183 @@ fn emsgsize_at_the_cap_is_an_error() {
     }
 }
 
-#[test]
-fn merges_continued_messages() {
-    let b = base(7, 7, TaskState::Interruptible, b"mapped");
-    let vma = attr(TASK_DIAG_VMA, &[0u8; 64]);
-    let mut r = reader(vec![
-        Chunk::Data(cat(&[
-            simple_task(1, 6, b"before"),
-            task_msg(1, 7, 7, true, &[base_attr(&b), vma.clone()]),
-            task_msg(1, 7, 7, true, std::slice::from_ref(&vma)),
-        ])),
-        // The last part comes in the next read.
-        Chunk::Data(cat(&[
-            task_msg(1, 7, 7, false, &[vma]),
-            simple_task(1, 8, b"after"),
-            done(1),
-        ])),
-    ]);
-    let (tasks, err) = dump_all(&mut r);
-    assert!(err.is_none(), "{err:?}");
-    let names: Vec<_> = tasks
-        .iter()
-        .map(|t| (t.pid, t.comm_str().into_owned()))
-        .collect();
-    assert_eq!(
-        names,
-        [
-            (6, "before".into()),
-            (7, "mapped".into()),
-            (8, "after".into())
-        ]
-    );
+/// The messages of a dump of three tasks, the middle one (pid 7) split
+/// over three messages: its CMDLINE in three parts, the last message
+/// carrying the last part and NAME.
+fn split_dump() -> Vec<Vec<u8>> {
+    let b6 = base(6, 6, TaskState::Interruptible, b"before");
+    let b7 = base(7, 7, TaskState::Interruptible, b"split");
+    let b8 = base(8, 8, TaskState::Interruptible, b"after");
+    let whole = |b: TaskDiagBase, cmdline: &'static [u8], name: &'static [u8]| {
+        move |t: &mut TaskWriter<'_, '_>| {
+            t.base(&b)?;
+            t.creds(&abi_creds())?;
+            t.stat(&abi_stat())?;
+            t.statm(&abi_statm())?;
+            t.cmdline(cmdline)?;
+            t.name(name)
+        }
+    };
+    vec![
+        task_msg(1, 6, 6, false, whole(b6, b"before\0", b"before")),
+        task_msg(1, 7, 7, true, |t| {
+            t.base(&b7)?;
+            t.creds(&abi_creds())?;
+            t.stat(&abi_stat())?;
+            t.statm(&abi_statm())?;
+            t.cmdline(b"split\0a")
+        }),
+        task_msg(1, 7, 7, true, |t| t.cmdline(b"bcdefg")),
+        task_msg(1, 7, 7, false, |t| {
+            t.cmdline(b"h\0")?;
+            t.name(b"split")
+        }),
+        task_msg(1, 8, 8, false, whole(b8, b"after\0", b"after")),
+        done(1),
+    ]
+}
+
+fn split_expected() -> Vec<Task> {
+    vec![
+        full_task(6, b"before", b"before\0", b"before"),
+        full_task(7, b"split", b"split\0abcdefgh\0", b"split"),
+        full_task(8, b"after", b"after\0", b"after"),
+    ]
 }
 
 #[test]
-fn broken_continuations() {
-    let b = base(7, 7, TaskState::Interruptible, b"x");
-    let mut r = reader(vec![Chunk::Data(cat(&[
-        task_msg(1, 7, 7, true, &[base_attr(&b)]),
-        simple_task(1, 8, b"y"),
-        done(1),
-    ]))]);
-    let (tasks, err) = dump_all(&mut r);
-    assert!(tasks.is_empty());
-    assert_eq!(
-        protocol(err),
-        ProtocolError::BrokenContinuation { pid: 7, found: 8 }
-    );
+fn merges_continued_messages_across_any_reads() {
+    // Every way of cutting the six messages into reads (a read returns
+    // whole messages only): 2^5 of them.
+    let messages = split_dump();
+    let gaps = messages.len() - 1;
+    for cuts in 0u32..1 << gaps {
+        let mut chunks = Vec::new();
+        let mut chunk = Vec::new();
+        for (i, m) in messages.iter().enumerate() {
+            chunk.extend_from_slice(m);
+            if i == gaps || cuts & (1 << i) != 0 {
+                chunks.push(Chunk::Data(std::mem::take(&mut chunk)));
+            }
+        }
+        let n_reads = chunks.len();
+        let mut r = TaskDiagReader::with_buffer_size(FakeFile::new(chunks), 4096, 4096);
+        let (tasks, err) = dump_show(&mut r, EVERY_GROUP);
+        assert!(err.is_none(), "cuts {cuts:#b}: {err:?}");
+        assert_eq!(tasks, split_expected(), "cuts {cuts:#b}");
+        assert_eq!(r.get_ref().reads.len(), n_reads, "cuts {cuts:#b}");
+    }
+}
 
+#[test]
+fn a_cut_continuation_yields_the_task_as_it_is() {
+    let b7 = base(7, 7, TaskState::Interruptible, b"exits");
+    let first = task_msg(1, 7, 7, true, |t| {
+        t.base(&b7)?;
+        t.creds(&abi_creds())?;
+        t.cmdline(b"exi")
+    });
+    let mut cut = Task::new(
+        7,
+        7,
+        1,
+        0,
+        7,
+        7,
+        TaskState::Interruptible,
+        Comm::new(b"exits"),
+    );
+    cut.creds = Some(creds());
+    cut.cmdline = Some(b"exi".to_vec());
+    let show = ShowFlags::CRED | ShowFlags::STAT | ShowFlags::CMDLINE | ShowFlags::NAME;
+    let next = || {
+        let b = base(8, 8, TaskState::Interruptible, b"next");
+        task_msg(1, 8, 8, false, move |t| {
+            t.base(&b)?;
+            t.creds(&abi_creds())?;
+            t.stat(&abi_stat())?;
+            t.cmdline(b"")?;
+            t.name(b"next")
+        })
+    };
+    let mut next_task = expected(8, b"next");
+    next_task.creds = Some(creds());
+    next_task.stat = Some(stat());
+    next_task.cmdline = Some(Vec::new());
+    next_task.name = Some(Comm::new(b"next"));
+
+    // Another task next, in the same read or in the next one.
+    for chunks in [
+        vec![Chunk::Data(cat(&[first.clone(), next(), done(1)]))],
+        vec![
+            Chunk::Data(first.clone()),
+            Chunk::Data(cat(&[next(), done(1)])),
+        ],
+    ] {
+        let mut r = reader(chunks);
+        let (tasks, err) = dump_show(&mut r, show);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(tasks, [cut.clone(), next_task.clone()]);
+    }
+
+    // NLMSG_DONE next: the task, then a clean end.
+    for chunks in [
+        vec![Chunk::Data(cat(&[first.clone(), done(1)]))],
+        vec![Chunk::Data(first.clone()), Chunk::Data(done(1))],
+    ] {
+        let mut r = reader(chunks);
+        let (tasks, err) = dump_show(&mut r, show);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(tasks, [cut.clone()]);
+    }
+
+    // The same pid with another tgid is another task too.
+    let other = {
+        let b = base(7, 9, TaskState::Interruptible, b"other");
+        task_msg(1, 7, 9, false, move |t| {
+            t.base(&b)?;
+            t.creds(&abi_creds())?;
+            t.cmdline(b"")
+        })
+    };
+    let mut r = reader(vec![Chunk::Data(cat(&[first, other, done(1)]))]);
+    let (tasks, err) = dump_show(
+        &mut r,
+        ShowFlags::BASE | ShowFlags::CRED | ShowFlags::CMDLINE,
+    );
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(tasks.len(), 2);
+    assert_eq!((tasks[1].pid, tasks[1].tgid), (7, 9));
+    assert_eq!(tasks[1].comm_bytes(), b"other");
+}
+
+#[test]
+fn recycled_command_lines_are_refilled() {
+    let task = |pid: u32, cmdline: &'static [u8]| {
+        let b = base(pid, pid, TaskState::Interruptible, b"t");
+        task_msg(1, pid, pid, false, move |t| {
+            t.base(&b)?;
+            t.cmdline(cmdline)
+        })
+    };
     let mut r = reader(vec![Chunk::Data(cat(&[
-        task_msg(1, 7, 7, true, &[base_attr(&b)]),
+        task(1, b"a much longer first command line\0"),
+        task(2, b"short\0"),
+        task(3, b"third\0"),
         done(1),
     ]))]);
-    assert_eq!(
-        protocol(dump_all(&mut r).1),
-        ProtocolError::BrokenContinuation { pid: 7, found: 0 }
-    );
+    let mut tasks = r.dump(DumpStrategy::All, None, ShowFlags::CMDLINE).unwrap();
+    let first = tasks.next().unwrap().unwrap();
+    let ptr = first.cmdline.as_ref().unwrap().as_ptr();
+    tasks.recycle(first);
+    let second = tasks.next().unwrap().unwrap();
+    // The same allocation, holding the second command line only.
+    assert_eq!(second.cmdline.as_ref().unwrap().as_ptr(), ptr);
+    assert_eq!(second.cmdline.as_deref(), Some(&b"short\0"[..]));
+    // Without a recycled Vec, a new one.
+    let third = tasks.next().unwrap().unwrap();
+    assert_eq!(third.cmdline.as_deref(), Some(&b"third\0"[..]));
+    assert!(tasks.next().is_none());
 }
 
 #[test]
@@ -424,48 +810,233 @@ fn stream_ending_before_done_is_truncated() {
 }
 
 #[test]
+fn malformed_attributes_name_the_structure_and_the_task() {
+    let b = base(4, 4, TaskState::Running, b"bad");
+    let cases: Vec<(u16, Vec<u8>, ShowFlags, &str)> = vec![
+        (
+            TASK_DIAG_STAT,
+            vec![0; 20],
+            ShowFlags::STAT,
+            "20 bytes, struct task_diag_stat needs 72",
+        ),
+        (
+            TASK_DIAG_STAT,
+            vec![0; 80],
+            ShowFlags::STAT,
+            "80 bytes, struct task_diag_stat needs 112",
+        ),
+        (
+            TASK_DIAG_CRED,
+            vec![0; 60],
+            ShowFlags::CRED,
+            "60 bytes, struct task_diag_creds needs 64",
+        ),
+        (
+            TASK_DIAG_STATM,
+            vec![0; 8],
+            ShowFlags::STATM,
+            "8 bytes, struct task_diag_statm needs 120",
+        ),
+        (
+            TASK_DIAG_NAME,
+            b"no nul".to_vec(),
+            ShowFlags::NAME,
+            "not a NUL-terminated name",
+        ),
+    ];
+    for (ty, payload, show, text) in cases {
+        let bytes = task_msg(1, 4, 4, false, |t| {
+            t.base(&b)?;
+            t.attr(ty, &payload)
+        });
+        let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
+        let (tasks, err) = dump_show(&mut r, show);
+        assert!(tasks.is_empty());
+        let err = err.expect("an error");
+        let message = err.to_string();
+        match &err {
+            Error::Malformed {
+                task: Some(4),
+                source,
+                ..
+            } => {
+                if ty != TASK_DIAG_NAME {
+                    assert!(
+                        matches!(source, ParseError::ShortPayload { payload, .. }
+                        if *payload == match ty {
+                            TASK_DIAG_STAT => Payload::Stat,
+                            TASK_DIAG_CRED => Payload::Creds,
+                            _ => Payload::Statm,
+                        }),
+                        "{source:?}"
+                    );
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(message.contains(text), "{message}");
+        assert!(message.contains("in a message of task 4"), "{message}");
+        // Nothing more after the error.
+        assert!(r.dump(DumpStrategy::All, None, show).is_ok());
+    }
+
+    // A BASE attribute shorter than struct task_diag_base.
+    let mut r = reader(vec![Chunk::Data(task_msg(1, 4, 4, false, |t| {
+        t.attr(TASK_DIAG_BASE, &[0; 20])
+    }))]);
+    let err = dump_all(&mut r).1.unwrap();
+    assert!(
+        matches!(err, Error::Malformed { task: Some(4), .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("struct task_diag_base"), "{err}");
+}
+
+#[test]
 fn other_protocol_errors() {
-    let cases: Vec<(Vec<u8>, ProtocolError)> = vec![
+    let b = base(4, 4, TaskState::Running, b"x");
+    let all = EVERY_GROUP;
+    let cases: Vec<(Vec<u8>, ShowFlags, ProtocolError)> = vec![
         (
             cat(&[done(1), simple_task(1, 1, b"late")]),
+            ShowFlags::BASE,
             ProtocolError::DataAfterDone,
         ),
         (
             message(NLMSG_DONE, 1, &(-5i32).to_ne_bytes()),
+            ShowFlags::BASE,
             ProtocolError::DoneStatus(-5),
         ),
         (
             message(NLMSG_ERROR, 1, &(-22i32).to_ne_bytes()),
+            ShowFlags::BASE,
             ProtocolError::ErrorMessage(-22),
         ),
-        (message(0x10, 1, &[]), ProtocolError::UnexpectedType(0x10)),
         (
-            task_msg(1, 4, 4, false, &[attr(TASK_DIAG_VMA, &[0; 8])]),
+            message(0x10, 1, &[]),
+            ShowFlags::BASE,
+            ProtocolError::UnexpectedType(0x10),
+        ),
+        (
+            task_msg(1, 4, 4, false, |t| t.name(b"x")),
+            all,
             ProtocolError::MissingBase { pid: 4 },
         ),
         (
             {
                 let mut b = base(4, 4, TaskState::Idle, b"odd");
                 b.state = 42;
-                task_msg(1, 4, 4, false, &[base_attr(&b)])
+                task_msg(1, 4, 4, false, move |t| t.base(&b))
             },
+            ShowFlags::BASE,
             ProtocolError::UnknownState { pid: 4, state: 42 },
         ),
+        // Out of group order.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                t.name(b"x")?;
+                t.cmdline(b"x\0")
+            }),
+            all,
+            ProtocolError::UnexpectedAttr {
+                pid: 4,
+                ty: TASK_DIAG_CMDLINE,
+            },
+        ),
+        // Repeated in one message.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                t.creds(&abi_creds())?;
+                t.creds(&abi_creds())
+            }),
+            ShowFlags::CRED,
+            ProtocolError::UnexpectedAttr {
+                pid: 4,
+                ty: TASK_DIAG_CRED,
+            },
+        ),
+        // Not requested.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                t.statm(&abi_statm())
+            }),
+            ShowFlags::BASE,
+            ProtocolError::UnexpectedAttr {
+                pid: 4,
+                ty: TASK_DIAG_STATM,
+            },
+        ),
+        // BASE again in a continuation; a group other than CMDLINE and VMA
+        // continued into the next message.
+        (
+            cat(&[
+                task_msg(1, 4, 4, true, |t| t.base(&b)),
+                task_msg(1, 4, 4, false, |t| t.base(&b)),
+            ]),
+            ShowFlags::BASE,
+            ProtocolError::UnexpectedAttr {
+                pid: 4,
+                ty: TASK_DIAG_BASE,
+            },
+        ),
+        (
+            cat(&[
+                task_msg(1, 4, 4, true, |t| {
+                    t.base(&b)?;
+                    t.name(b"x")
+                }),
+                task_msg(1, 4, 4, false, |t| t.name(b"x")),
+            ]),
+            ShowFlags::NAME,
+            ProtocolError::UnexpectedAttr {
+                pid: 4,
+                ty: TASK_DIAG_NAME,
+            },
+        ),
+        // A continuation without attributes.
+        (
+            cat(&[
+                task_msg(1, 4, 4, true, |t| t.base(&b)),
+                task_msg(1, 4, 4, false, |_| Ok(())),
+            ]),
+            ShowFlags::BASE,
+            ProtocolError::EmptyMessage { pid: 4 },
+        ),
+        // A task ended (no CONT) without a requested group.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                t.creds(&abi_creds())?;
+                t.name(b"x")
+            }),
+            ShowFlags::CRED | ShowFlags::STAT | ShowFlags::NAME,
+            ProtocolError::MissingGroup {
+                pid: 4,
+                group: TASK_DIAG_STAT,
+            },
+        ),
     ];
-    for (bytes, problem) in cases {
-        let mut r = reader(vec![Chunk::Data(bytes)]);
-        assert_eq!(protocol(dump_all(&mut r).1), problem);
+    for (bytes, show, problem) in cases {
+        let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
+        let (tasks, err) = dump_show(&mut r, show);
+        assert!(tasks.is_empty(), "{problem:?}: {tasks:?}");
+        assert_eq!(protocol(err), problem);
     }
-
-    // A BASE attribute shorter than struct task_diag_base.
-    let mut r = reader(vec![Chunk::Data(task_msg(
-        1,
-        4,
-        4,
-        false,
-        &[attr(TASK_DIAG_BASE, &[0; 20])],
-    ))]);
-    assert!(matches!(dump_all(&mut r).1, Some(Error::Malformed { .. })));
+    assert_eq!(
+        ProtocolError::MissingGroup {
+            pid: 4,
+            group: TASK_DIAG_STAT
+        }
+        .to_string(),
+        "task 4 ended without its requested TASK_DIAG_STAT attribute"
+    );
+    assert_eq!(
+        ProtocolError::UnexpectedAttr { pid: 4, ty: 9 }.to_string(),
+        "task 4: attribute type 9 out of group order, repeated or not requested"
+    );
 }
 
 #[test]
