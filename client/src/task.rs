@@ -12,8 +12,9 @@ use crate::parts::{Creds, Stat, Statm};
 
 /// A task's command name: its bytes, NUL padded, up to [`Comm::CAPACITY`].
 ///
-/// `/proc/task_diag` sends the kernel's `comm`, at most 15 bytes. procfs
-/// sends more for kernel threads (their full name, such as
+/// [`Task::comm`] is the kernel's `comm`, at most 15 bytes, from either
+/// backend. [`Task::name`] (`TASK_DIAG_NAME`, field 2 of `/proc/PID/stat`)
+/// is longer for kernel threads (their full name, such as
 /// `rcu_exp_par_gp_kthread_worker/0`) and for workqueue workers (the
 /// workqueue they run, as in `kworker/0:1-events`): the kernel builds those
 /// names in a 64-byte buffer, so a `Comm` holds 64 bytes. A name is stored
@@ -129,7 +130,9 @@ pub struct Task {
     pub pgid: i32,
     /// Its scheduling state.
     pub state: TaskState,
-    /// Its command name.
+    /// Its command name: the kernel's `comm`, at most 15 bytes (BASE's;
+    /// the procfs backend cuts field 2 of `stat` to it). The fuller
+    /// [`name`](Self::name) is what `ps` shows.
     pub comm: Comm,
     /// `TASK_DIAG_CRED`: its user and group ids and capabilities.
     pub creds: Option<Creds>,

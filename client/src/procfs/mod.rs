@@ -18,6 +18,9 @@
 //! Each group comes from the files that hold it, and only the files the
 //! requested groups need are read: BASE from `stat` and `status`, CRED and
 //! STATM from `status`, STAT and NAME from `stat`, CMDLINE from `cmdline`.
+//! NAME is field 2 of `stat`; BASE's comm is that name as far as the
+//! kernel's 15-byte `comm` goes ([`parse::base_comm`]), so that both
+//! backends give the same `comm` and the same `name`.
 //! STAT holds a process's totals for a process (`/proc/PID/stat`) and a
 //! thread's own for a thread (`/proc/PID/task/TID/stat`), as task_diag
 //! sends them; VMA is not supported here.
@@ -41,8 +44,8 @@ use crate::task::{Comm, Task};
 use crate::parts::{show_name, supported_groups};
 
 use self::parse::{
-    parse_children, parse_creds, parse_stat, parse_stat_part, parse_statm, parse_status,
-    task_dir_pid,
+    base_comm, parse_children, parse_creds, parse_stat, parse_stat_part, parse_statm, parse_status,
+    task_dir_pid, PF_WQ_WORKER,
 };
 
 /// The contents of `path`; `None` if the task has gone.
@@ -344,6 +347,11 @@ impl Procfs {
             return Ok(None);
         };
         let status = parse_status(&status_bytes).map_err(parse_error(&status_path))?;
+        // BASE's comm, as task_diag sends it: field 2 less what a kernel
+        // thread's or workqueue worker's longer name adds. Only a name of
+        // a worker's form needs the flags.
+        let wq_worker = stat.comm.starts_with(b"kworker/")
+            && parse_stat_part(&stat_bytes).is_ok_and(|s| s.flags & PF_WQ_WORKER != 0);
         let mut task = Task::new(
             stat.pid,
             status.tgid,
@@ -352,7 +360,7 @@ impl Procfs {
             stat.session,
             stat.pgrp,
             stat.state,
-            Comm::new(stat.comm),
+            Comm::new(base_comm(stat.comm, wq_worker)),
         );
         if show.contains(ShowFlags::CRED) {
             task.creds = Some(parse_creds(&status_bytes).map_err(parse_error(&status_path))?);

@@ -361,6 +361,58 @@ pub fn parse_stat_part(bytes: &[u8]) -> Result<StatPart, ParseError> {
     })
 }
 
+/// `PF_WQ_WORKER`, the flag of a workqueue worker in field 9 of `stat`.
+pub const PF_WQ_WORKER: u32 = 0x20;
+
+/// The longest kernel `comm`: `TASK_COMM_LEN` less its NUL.
+const COMM_MAX: usize = 15;
+
+/// The kernel's `comm` (what task_diag's BASE sends) of a task whose
+/// `stat` field 2 is `name`, `wq_worker` when its flags have
+/// [`PF_WQ_WORKER`].
+///
+/// Field 2 is the comm, but for a kernel thread its full name (of which the
+/// comm is the first 15 bytes) and for a workqueue worker its comm followed
+/// by `+` or `-` and the description of its last work (the workqueue's
+/// name, or what the work set), as the kernel's `wq_worker_comm()` writes
+/// it. A pool worker's comm (`kworker/0:1H`, `kworker/u8:2`,
+/// `kworker/dying`) holds no `+` or `-`; a rescuer's (`kworker/R-` and its
+/// workqueue's name, cut at 15 bytes) may, and is found when its
+/// description is its workqueue's name, as the kernel sets it; a rescuer
+/// whose work set another description is cut at 15 bytes only.
+///
+/// ```
+/// use task_diag::procfs::parse::base_comm;
+///
+/// assert_eq!(base_comm(b"kworker/0:1-events", true), b"kworker/0:1");
+/// assert_eq!(base_comm(b"kworker/R-kblockd", true), b"kworker/R-kbloc");
+/// assert_eq!(base_comm(b"kworker/R-md-md", true), b"kworker/R-md");
+/// assert_eq!(base_comm(b"rcu_exp_par_gp_kthread_worker/0", false), b"rcu_exp_par_gp_");
+/// assert_eq!(base_comm(b"kworker/0:1-fake", false), b"kworker/0:1-fak");
+/// ```
+pub fn base_comm(name: &[u8], wq_worker: bool) -> &[u8] {
+    let cut = |n: &'_ [u8]| n.len().min(COMM_MAX);
+    let is_sep = |b: &u8| matches!(b, b'+' | b'-');
+    let end = match name.strip_prefix(b"kworker/") {
+        Some(rest) if wq_worker => match rest.strip_prefix(b"R-") {
+            // A rescuer: the comm, a separator, the workqueue's name.
+            Some(_) => (10..name.len())
+                .filter(|&k| name.get(k).is_some_and(is_sep))
+                .find(|&k| {
+                    let wq = name.get(k + 1..).unwrap_or_default();
+                    let comm = name.get(..k).unwrap_or_default();
+                    let full = [&name[..10], wq].concat();
+                    full.get(..cut(&full)) == Some(comm)
+                })
+                .unwrap_or_else(|| cut(name)),
+            None => 8 + rest.iter().position(is_sep).unwrap_or(rest.len()),
+        },
+        _ => name.len(),
+    };
+    let comm = name.get(..end).unwrap_or(name);
+    comm.get(..cut(comm)).unwrap_or(comm)
+}
+
 /// Whether a directory entry of `/proc` or `/proc/PID/task` names a task:
 /// its name is a decimal number (no sign, no leading zero); returns it.
 pub fn task_dir_pid(name: &[u8]) -> Option<i32> {
@@ -388,6 +440,44 @@ mod tests {
     const INIT: &[u8] = b"1 (systemd) S 0 1 1 0 -1 4194560 41594 2394880 130 1391 \
         95 176 14155 5271 20 0 1 0 19 22183936 3073 18446744073709551615 1 1 0 0 0 0 \
         671173123 4096 1260 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+
+    #[test]
+    fn base_comm_of_every_kind_of_name() {
+        let cases: [(&[u8], bool, &[u8]); 12] = [
+            (b"sleep", false, b"sleep"),
+            (b"", false, b""),
+            (b"0123456789abcde", false, b"0123456789abcde"),
+            // A kernel thread's full name: its first 15 bytes.
+            (
+                b"rcu_exp_par_gp_kthread_worker/0",
+                false,
+                b"rcu_exp_par_gp_",
+            ),
+            // Pool workers, idle or running a work, and one without any.
+            (b"kworker/0:1-events", true, b"kworker/0:1"),
+            (b"kworker/u8:3+events_unbound", true, b"kworker/u8:3"),
+            (b"kworker/1:0H-kblockd", true, b"kworker/1:0H"),
+            (b"kworker/0:2", true, b"kworker/0:2"),
+            // Rescuers: the comm cut at 15, then the workqueue's name.
+            (b"kworker/R-kblockd", true, b"kworker/R-kbloc"),
+            (
+                b"kworker/R-ext4--ext4-rsv-conversion",
+                true,
+                b"kworker/R-ext4-",
+            ),
+            (b"kworker/R-md-md", true, b"kworker/R-md"),
+            // A user process may take a worker's name: it is its comm.
+            (b"kworker/0:1-fake", false, b"kworker/0:1-fak"),
+        ];
+        for (name, worker, comm) in cases {
+            assert_eq!(
+                base_comm(name, worker),
+                comm,
+                "{:?}",
+                String::from_utf8_lossy(name)
+            );
+        }
+    }
 
     #[test]
     fn stat_of_init() {
