@@ -565,6 +565,10 @@ fn formats_match_ps() {
         format!("-p {all} --sort=comm,-pid -o pid,comm"),
         format!("-p {all} --sort=user,-vsz -o pid,user,vsz"),
         format!("-p {all} k -pid -o pid"),
+        // comm sorts on the name and args on the command line, whatever
+        // -f and c show.
+        format!("-p {all} -f --sort=comm,pid"),
+        format!("p {all} c --sort=args,pid -o pid,args"),
         "-U 4321 -o pid,user,ruser,uid,group,gid,comm".to_owned(),
         "-u 4321 -o pid,euser,egroup".to_owned(),
         "-G 4321 -o pid,rgroup".to_owned(),
@@ -612,12 +616,184 @@ fn formats_match_ps() {
     drop(q);
 }
 
+/// A tree of processes for the forest views: a shell with three
+/// children, a sleep, a shell with a sleep (a grandchild), and a sleep
+/// with a zombie child (a shell's subshell that ran `true`, which the
+/// sleep does not reap); killed and reaped when dropped.
+struct Tree {
+    top: Child,
+    /// The shell, the sleep, the inner shell and its sleep, the sleep
+    /// and its zombie.
+    pids: [u32; 6],
+}
+
+/// The name in `/proc/PID/stat` and whether the task is a zombie.
+fn name_and_zombie(pid: u32) -> Option<(String, bool)> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat[open + 1..close].to_owned();
+    Some((name, stat[close..].starts_with(") Z")))
+}
+
+impl Tree {
+    fn start() -> Self {
+        let top = Command::new("sh")
+            .args([
+                "-c",
+                "sleep 120 & sh -c 'sleep 120 & wait' & sh -c 'true & exec sleep 120' & wait",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let shell = top.id();
+        let mut pids = None;
+        wait_for("the tree", || {
+            let children = grandchildren(shell);
+            let [a, b, c] = children.as_slice() else {
+                return false;
+            };
+            let parse = |p: &String| p.parse::<u32>().unwrap_or(0);
+            let (a, b, c) = (parse(a), parse(b), parse(c));
+            let (b1, c1) = match (grandchildren(b).as_slice(), grandchildren(c).as_slice()) {
+                ([b1], [c1]) => (parse(b1), parse(c1)),
+                _ => return false,
+            };
+            let is = |pid, name: &str, zombie| {
+                name_and_zombie(pid).is_some_and(|(n, z)| n == name && z == zombie)
+            };
+            if is(a, "sleep", false)
+                && is(b, "sh", false)
+                && is(b1, "sleep", false)
+                && is(c, "sleep", false)
+                && is(c1, "sh", true)
+            {
+                pids = Some([shell, a, b, b1, c, c1]);
+                true
+            } else {
+                false
+            }
+        });
+        Self {
+            top,
+            pids: pids.unwrap_or_default(),
+        }
+    }
+
+    fn pids(&self) -> Vec<String> {
+        self.pids.iter().map(u32::to_string).collect()
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let [_, a, b, b1, c, _] = self.pids;
+        let _ = Command::new("kill")
+            .args([a, b1, b, c].map(|p| p.to_string()))
+            .status();
+        let _ = self.top.kill();
+        let _ = self.top.wait();
+    }
+}
+
+/// Asserts that `out` has the art of the tree: its lines (in the order of
+/// `Tree::pids`, found in word `col`) end with these texts.
+fn has_art(out: &[u8], col: usize, tree: &Tree, ends: [&str; 6]) {
+    let text = show(out);
+    for (pid, end) in tree.pids().iter().zip(ends) {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().nth(col) == Some(pid.as_str()))
+            .unwrap_or_else(|| panic!("no line of {pid}:\n{text}"));
+        assert!(line.ends_with(end), "{pid}: {line:?} should end {end:?}");
+    }
+}
+
+#[test]
+fn forests_match_ps() {
+    if !have_procps() {
+        return;
+    }
+    let tree = Tree::start();
+    let pids = tree.pids();
+    let list = pids.join(",");
+    let top = &pids[0];
+    // The art itself, so that the comparisons below cannot agree on none.
+    let (out, _) = run(
+        TDPS,
+        &os(&args(&format!("--forest -p {list} -o pid,args"))),
+        &[],
+    );
+    has_art(
+        &out,
+        0,
+        &tree,
+        [
+            "sh -c sleep 120 & sh -c 'sleep 120 & wait' & sh -c 'true & exec sleep 120' & wait",
+            " \\_ sleep 120",
+            " \\_ sh -c sleep 120 & wait",
+            " |   \\_ sleep 120",
+            " \\_ sleep 120",
+            "     \\_ [sh] <defunct>",
+        ],
+    );
+    let (out, _) = run(TDPS, &os(&args(&format!("-H -p {list} -o pid,comm"))), &[]);
+    has_art(
+        &out,
+        0,
+        &tree,
+        ["sh", "  sleep", "  sh", "    sleep", "  sleep", "    sh"],
+    );
+    // Only these processes: the whole output.
+    for case in [
+        format!("--forest -p {list}"),
+        format!("-f --forest -p {list}"),
+        format!("j f p {list}"),
+        format!("f -p {list} -o pid,ppid,s,comm"),
+        format!("-H -p {list}"),
+        format!("-jH -p {list}"),
+        format!("-H --forest -p {list}"),
+        format!("--forest -H -p {list} -o pid,args"),
+        format!("--ppid {top} --forest -o pid,args"),
+        format!("--forest -p {list} -o pid,args:9,pid"),
+        format!("--forest -p {list} -o pid,args,pid"),
+        format!("--forest -p {list} -o pid,comm --cols 14"),
+        format!("-H -p {list} -o pid,comm --cols 9"),
+        // With sort keys, procps 4.0.2 keeps runs of children only.
+        format!("--forest -p {list} --sort=-pid -o pid,ppid,args"),
+        format!("--forest -p {list} --sort=comm -o pid,ppid,args"),
+        format!("-H -p {list} --sort=ppid,-pid"),
+        format!("f -p {list} --sort=ppid"),
+    ] {
+        same(&args(&case), &[]);
+    }
+    // The whole system: the lines of these processes, art and all.
+    for (case, col) in [
+        ("axjf", 1),
+        ("-ef --forest", 1),
+        ("axf", 0),
+        ("-eH", 0),
+        ("-ejH", 0),
+    ] {
+        same_lines(&args(case), col, &pids);
+    }
+    drop(tree);
+}
+
 #[test]
 fn refusals() {
     for (case, line) in [
-        ("-e --forest", "tdps: unsupported option: --forest\n"),
-        ("axf", "tdps: unsupported option: f\n"),
         ("ax v", "tdps: unsupported option: v\n"),
+        (
+            "-eL --forest",
+            "tdps: error: thread display conflicts with forest display\n",
+        ),
+        (
+            "axHf",
+            "tdps: error: thread display conflicts with forest display\n",
+        ),
         ("-e -o pid,cgroup", "tdps: unsupported column: cgroup\n"),
         ("-e --sort=-wtf", "tdps: unsupported column: wtf\n"),
         ("-p x -o pid", "tdps: error: process ID list syntax error\n"),

@@ -7,10 +7,11 @@
 //! `-U`/`--User`, `-g`/`--group`, `-G`/`--Group`, `-C`, `-t`/`--tty`,
 //! trailing ids and `-N`; the default selection (the caller's effective
 //! user and terminal); the thread displays `-L`, `-T` and `H`; the forest
-//! views `f`, `--forest` and `-H`; the default formats (none, `-f`, `-F`, `-l`, `-ly`, `-j`, `u`, `j`, `l`, the BSD
-//! default), user formats (`-o`, `o`, `--format`, `-O`, `O`) with
-//! `=HEADER` and `:WIDTH`; `--sort`/`k`; `--no-headers`, `h`, `w`, `--cols`;
-//! and `--backend auto|task-diag|procfs`. Its output is byte for byte that
+//! views `f`, `--forest` and `-H`; the default formats (none, `-f`, `-F`,
+//! `-l`, `-ly`, `-j`, `u`, `j`, `l`, the BSD default), user formats
+//! (`-o`, `o`, `--format`, `-O`, `O`) with `=HEADER` and `:WIDTH`;
+//! `--sort`/`k`; `--no-headers`, `h`, `w`, `--cols`; and
+//! `--backend auto|task-diag|procfs`. Its output is byte for byte that
 //! of procps-ng 4.0.2 for those. Anything else is refused with one line,
 //! `tdps: unsupported option: X` or `tdps: unsupported column: X`, and exit
 //! status 1.
