@@ -20,8 +20,14 @@ pub const SOURCE_DIR: &str = "linux-overlay/tools/testing/selftests/task_diag";
 /// The programs: name, then their C sources.
 pub const PROGRAMS: &[(&str, &[&str])] = &[
     ("task_diag_test", &["task_diag_test.c", "task_diag_util.c"]),
-    ("task_diag_groups", &["task_diag_groups.c", "task_diag_util.c"]),
-    ("task_diag_random", &["task_diag_random.c", "task_diag_util.c"]),
+    (
+        "task_diag_groups",
+        &["task_diag_groups.c", "task_diag_util.c"],
+    ),
+    (
+        "task_diag_random",
+        &["task_diag_random.c", "task_diag_util.c"],
+    ),
     ("fork", &["fork.c"]),
     ("task_proc_all", &["task_proc_all.c"]),
     ("task_diag_all", &["task_diag_all.c", "task_diag_util.c"]),

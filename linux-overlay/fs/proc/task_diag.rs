@@ -163,8 +163,7 @@ const WHOLE_GROUPS_MAX: usize = 4 * NLA_HDRLEN
     + NAME_LEN;
 
 kernel::static_assert!(
-    MSG_MAX
-        >= NLMSG_HDRLEN + size_of::<MsgHdr>() + WHOLE_GROUPS_MAX + NLA_HDRLEN + VMA_RECORD_MAX
+    MSG_MAX >= NLMSG_HDRLEN + size_of::<MsgHdr>() + WHOLE_GROUPS_MAX + NLA_HDRLEN + VMA_RECORD_MAX
 );
 kernel::static_assert!(ATTR_MAX == uapi::TASK_DIAG_NAME);
 
@@ -544,9 +543,9 @@ impl Dump {
     /// Whether the walk's `task` belongs to the dump.
     fn wanted(&self, task: &Task, rcu: &rcu::Guard) -> bool {
         match (self.req.strategy, &self.target) {
-            (Strategy::Children, Some(tgid)) => task
-                .parent_tgid_pid(rcu)
-                .is_some_and(|p| p == &**tgid),
+            (Strategy::Children, Some(tgid)) => {
+                task.parent_tgid_pid(rcu).is_some_and(|p| p == &**tgid)
+            }
             _ => true,
         }
     }
@@ -649,7 +648,10 @@ impl Dump {
             let mut hdr = MsgHdr::zeroed();
             hdr.0.pid = ids.pid as u32;
             hdr.0.tgid = ids.tgid as u32;
-            if !self.msg.begin(uapi::TASK_DIAG_CMD_GET, self.req.seq, max, &hdr) {
+            if !self
+                .msg
+                .begin(uapi::TASK_DIAG_CMD_GET, self.req.seq, max, &hdr)
+            {
                 self.pos.next = before;
                 return Ok(Step::Full);
             }
@@ -752,7 +754,10 @@ impl Dump {
         };
         let mut hdr = cont.msg;
         hdr.0.flags = 0;
-        if !self.msg.begin(uapi::TASK_DIAG_CMD_GET, self.req.seq, max, &hdr) {
+        if !self
+            .msg
+            .begin(uapi::TASK_DIAG_CMD_GET, self.req.seq, max, &hdr)
+        {
             self.pos.cont = Some(cont);
             return Ok(Step::Full);
         }

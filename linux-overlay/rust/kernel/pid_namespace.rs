@@ -163,9 +163,9 @@ impl<'a> TaskWalk<'a> {
         // SAFETY: The RCU read lock is held (`_rcu`), under which the pid
         // table may be read: a pid found stays valid until it is dropped.
         // `pids` has room for `max` entries.
-        let found = unsafe {
-            bindings::pid_ns_find_ge(ns, from, self.pids.as_mut_ptr(), self.max as u32)
-        } as usize;
+        let found =
+            unsafe { bindings::pid_ns_find_ge(ns, from, self.pids.as_mut_ptr(), self.max as u32) }
+                as usize;
         // INVARIANT: the lookup stored `found <= max` pids in index order.
         self.pos = 0;
         self.len = found.min(self.max);

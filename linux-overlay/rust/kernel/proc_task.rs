@@ -35,7 +35,9 @@ impl Task {
     pub fn proc_creds(&self, out: &mut uapi::task_diag_creds) {
         // SAFETY: `self` is a valid task; `out` is a writable `struct
         // task_diag_creds` (the uapi type is the C one).
-        unsafe { bindings::proc_task_diag_creds(self.0.get(), (out as *mut uapi::task_diag_creds).cast()) }
+        unsafe {
+            bindings::proc_task_diag_creds(self.0.get(), (out as *mut uapi::task_diag_creds).cast())
+        }
     }
 
     /// The task's counters as `/proc/PID/stat` shows them (`whole`: of the
@@ -62,7 +64,12 @@ impl MmWithUser {
     pub fn proc_statm(&self, out: &mut uapi::task_diag_statm) {
         // SAFETY: `self` is a live mm; `out` is a writable `struct
         // task_diag_statm`.
-        unsafe { bindings::proc_task_diag_statm(self.as_raw(), (out as *mut uapi::task_diag_statm).cast()) }
+        unsafe {
+            bindings::proc_task_diag_statm(
+                self.as_raw(),
+                (out as *mut uapi::task_diag_statm).cast(),
+            )
+        }
     }
 
     /// Reads the bytes of `/proc/PID/cmdline` from offset `pos` into `buf`;

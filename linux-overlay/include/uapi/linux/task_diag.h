@@ -172,8 +172,7 @@ enum {
 #define TASK_DIAG_DUMP_ALL		0	/* every thread-group leader */
 #define TASK_DIAG_DUMP_ONE		1	/* the task pid */
 #define TASK_DIAG_DUMP_ALL_THREAD	2	/* every thread */
-#define TASK_DIAG_DUMP_CHILDREN		3	/* the child processes of any
-						 * thread of pid's process */
+#define TASK_DIAG_DUMP_CHILDREN		3	/* pid's process's children */
 #define TASK_DIAG_DUMP_THREAD		4	/* the threads of pid's process */
 
 /* task_diag_base.state: the "RSDTtXZPI" letters of /proc/PID/stat */
