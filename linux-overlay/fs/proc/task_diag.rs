@@ -100,9 +100,9 @@ macro_rules! wire_types {
         // above is the published size, the sum of the fields' sizes.
         unsafe impl AsBytes for $name {}
 
-        impl $name {
-            /// The structure with every field zero.
-            fn zeroed() -> Self {
+        /// The structure with every field zero.
+        impl Default for $name {
+            fn default() -> Self {
                 // SAFETY: Every bit pattern is a valid value (`FromBytes`),
                 // all zeros included.
                 unsafe { core::mem::zeroed() }
@@ -145,8 +145,6 @@ const MSG_MAX: usize = 8192;
 const BUF_LEN: usize = 4 * MSG_MAX;
 /// Tasks examined, visible or not, in one RCU read-side critical section.
 const EXAMINE_MAX: usize = 256;
-/// Length of the `NLMSG_DONE` message.
-const DONE_LEN: usize = NLMSG_HDRLEN + size_of::<i32>();
 /// The highest attribute type (group number).
 const ATTR_MAX: u32 = uapi::__TASK_DIAG_ATTR_MAX - 1;
 /// Longest record of the VMA group the ABI allows: the record, its
@@ -360,7 +358,7 @@ impl MsgBuf {
         self.start = self.len;
         self.limit = (self.len + max).min(self.buf.len());
         self.attrs = 0;
-        let mut hdr = NlMsgHdr::zeroed();
+        let mut hdr = NlMsgHdr::default();
         hdr.0.nlmsg_type = ty as u16;
         hdr.0.nlmsg_flags = uapi::NLM_F_MULTI as u16;
         hdr.0.nlmsg_seq = seq;
@@ -399,7 +397,7 @@ impl MsgBuf {
         if let Some(pad) = self.buf.get_mut(off + n..off + padded) {
             pad.fill(0);
         }
-        let mut nla = NlAttr::zeroed();
+        let mut nla = NlAttr::default();
         nla.0.nla_len = (NLA_HDRLEN + n) as u16;
         nla.0.nla_type = ty as u16;
         self.write_at(self.len, &nla);
@@ -645,7 +643,7 @@ impl Dump {
                 whole: self.whole(&ids),
                 mm: TaskMm::Unknown,
             };
-            let mut hdr = MsgHdr::zeroed();
+            let mut hdr = MsgHdr::default();
             hdr.0.pid = ids.pid as u32;
             hdr.0.tgid = ids.tgid as u32;
             if !self
@@ -658,12 +656,12 @@ impl Dump {
             let progress = match self.build_groups(ns, reader, &mut tm, 0, 0, Some(&guard)) {
                 Ok(Progress::Sleep(group)) => {
                     // The rest sleeps: pin the task and leave RCU.
-                    let task = ARef::from(task);
+                    let (task, whole) = (ARef::from(task), tm.whole);
                     drop(guard);
                     let mut tm = TaskMsg {
                         task: &task,
                         ids,
-                        whole: tm.whole,
+                        whole,
                         mm: TaskMm::Unknown,
                     };
                     let progress = self.build_groups(ns, reader, &mut tm, group, 0, None);
@@ -837,18 +835,18 @@ impl Dump {
             let fits = match g {
                 uapi::TASK_DIAG_BASE => self.msg.attr(g, &base(tm.task, &tm.ids))?,
                 uapi::TASK_DIAG_CRED => {
-                    let mut c = Creds::zeroed();
+                    let mut c = Creds::default();
                     tm.task.proc_creds(&mut c.0);
                     self.msg.attr(g, &c)?
                 }
                 uapi::TASK_DIAG_STAT => {
-                    let mut st = Stat::zeroed();
+                    let mut st = Stat::default();
                     tm.task.proc_stat(ns, tm.whole, &mut st.0);
                     self.msg.attr(g, &st)?
                 }
                 uapi::TASK_DIAG_STATM => {
                     self.load_mm(reader, tm)?;
-                    let mut st = Statm::zeroed();
+                    let mut st = Statm::default();
                     match &tm.mm {
                         TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
                         TaskMm::None => {}
@@ -916,7 +914,7 @@ impl Dump {
 
 /// The `task_diag_base` payload of `task`, whose ids are `ids`.
 fn base(task: &Task, ids: &TaskIds) -> Base {
-    let mut b = Base::zeroed();
+    let mut b = Base::default();
     b.0.tgid = ids.tgid as u32;
     b.0.pid = ids.pid as u32;
     b.0.ppid = ids.ppid as u32;
