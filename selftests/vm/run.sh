@@ -4,12 +4,14 @@
 # The in-VM test runner: run by `cargo xtask test` as root inside the guest,
 # it prints TAP that the xtask counts. Arguments: the expected `uname -r` and
 # `uname -v` of the kernel that was just built, the directory of the built
-# selftests, and the tdps binary.
+# selftests, the tdps binary, and the client's `backends` test, which
+# compares its task_diag and procfs backends for every group and strategy.
 
 want_release=$1
 want_version=$2
 bin_dir=${3:-}
 tdps=${4:-}
+backends=${5:-}
 n=0
 fails=0
 
@@ -132,6 +134,16 @@ if [ -n "$tdps" ]; then
 	grep -E "[s]leep 1000" /tmp/tdps.all > /tmp/tdps.out
 	same "tdps aux shows the sleepers as ps aux does" compare_rows /tmp/ps.out /tmp/tdps.out
 	pkill -x sleep
+fi
+
+if [ -n "$backends" ]; then
+	if "$backends" --test-threads=1 > /tmp/backends.out 2>&1 &&
+		grep -q "test result: ok. [1-9]" /tmp/backends.out; then
+		ok "the client's task_diag and procfs backends agree for every group and strategy"
+	else
+		not_ok "the client's task_diag and procfs backends agree for every group and strategy" \
+			"$(tail -c 3000 /tmp/backends.out)"
+	fi
 fi
 
 echo "1..$n"

@@ -300,6 +300,13 @@ fn vm_tests(built: &build::Built) -> Tally {
         return Tally::one(false);
     }
     let tdps = root.join("target/debug/tdps");
+    let backends = match test_binary(&root, "task-diag", "backends") {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("xtask test: {e:#}");
+            return Tally::one(false);
+        }
+    };
     let script = root.join("selftests/vm/run.sh");
     let cmd = vec![
         "sh".to_owned(),
@@ -308,6 +315,7 @@ fn vm_tests(built: &build::Built) -> Tally {
         built.version.clone(),
         bin_dir.to_string_lossy().into_owned(),
         tdps.to_string_lossy().into_owned(),
+        backends.to_string_lossy().into_owned(),
     ];
     let opts = vm::options(2, "2G");
     match vm::boot(built, &opts, &cmd, true) {
@@ -338,6 +346,45 @@ fn vm_tests(built: &build::Built) -> Tally {
     }
 }
 
+/// Builds the integration test `test` of `package` and returns its
+/// executable, for running in the guest.
+fn test_binary(
+    root: &std::path::Path,
+    package: &str,
+    test: &str,
+) -> anyhow::Result<std::path::PathBuf> {
+    let out = Command::new("cargo")
+        .args([
+            "test",
+            "--quiet",
+            "--no-run",
+            "--message-format=json",
+            "-p",
+            package,
+            "--test",
+            test,
+        ])
+        .current_dir(root)
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "cannot build the test {test} of {package}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    executable_of(&String::from_utf8_lossy(&out.stdout), test)
+        .ok_or_else(|| anyhow::anyhow!("cargo named no executable for the test {test}"))
+}
+
+/// The `executable` of the test target `test` in cargo's JSON messages.
+fn executable_of(json_lines: &str, test: &str) -> Option<std::path::PathBuf> {
+    json_lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == test)
+        .find_map(|v| v["executable"].as_str().map(std::path::PathBuf::from))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +403,18 @@ mod tests {
             }
         );
         assert_eq!(parse_cargo_test("nothing\n"), Tally::default());
+    }
+
+    #[test]
+    fn test_executables_are_found_in_cargo_messages() {
+        let json = r#"{"reason":"compiler-artifact","target":{"name":"stream"},"executable":"/t/stream-1"}
+{"reason":"compiler-artifact","target":{"name":"backends"},"executable":"/t/backends-2"}
+{"reason":"build-finished","success":true}"#;
+        assert_eq!(
+            executable_of(json, "backends"),
+            Some(std::path::PathBuf::from("/t/backends-2"))
+        );
+        assert_eq!(executable_of(json, "tdps"), None);
     }
 
     #[test]
