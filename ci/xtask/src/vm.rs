@@ -84,6 +84,68 @@ pub fn vng_command(bzimage: &Path, opts: &VmOptions, rwdir: &Path, exec: &str) -
     cmd
 }
 
+/// The host programs that the guest's init runs before the command and that
+/// [`isolated`] replaces with the stub: udev (`systemd-udevd` is a link to
+/// `udevadm`) and `systemd-tmpfiles`.
+const STUBBED: &[&str] = &["udevadm", "systemd-tmpfiles"];
+
+/// The shell that binds the stub (`$1`) over each of [`STUBBED`] found on the
+/// host, then runs the rest of its arguments.
+const ISOLATE_SH: &str = r#"stub=$1
+shift
+for tool in udevadm systemd-tmpfiles; do
+	path=$(command -v "$tool") || continue
+	mount --bind "$stub" "$(readlink -f "$path")" || exit 125
+done
+exec "$@"
+"#;
+
+/// `vng` run in a private mount namespace where the host's udev and
+/// `systemd-tmpfiles` are `stub`: QEMU's 9p export of the host's root is the
+/// guest's root, so the guest's init runs the stub in their place, and the
+/// host itself is unchanged.
+///
+/// Under the debug kernel in TCG the real udev took four minutes to replay
+/// the boot's events, then hit `udevadm settle`'s five-minute timeout, and
+/// `systemd-tmpfiles` took a minute and a half: the guest needs neither,
+/// only the `/dev/virtio-ports` links that the stub makes.
+pub fn isolated(vng: Command, stub: &Path) -> Command {
+    debug_assert!(STUBBED.iter().all(|t| ISOLATE_SH.contains(t)));
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+        .arg(ISOLATE_SH)
+        .arg("sh")
+        .arg(stub)
+        .arg(vng.get_program())
+        .args(vng.get_args());
+    for (k, v) in vng.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd
+}
+
+/// Builds `selftests/vm/guest_stub.c`, statically linked, into the cache
+/// (again when the source is newer); returns the program.
+pub fn guest_stub() -> Result<PathBuf> {
+    let src = paths::repo_root().join("selftests/vm/guest_stub.c");
+    let out = paths::cache_dir().join("guest_stub");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&out).is_some() && modified(&out) >= modified(&src) {
+        return Ok(out);
+    }
+    run::output(
+        Command::new("cc")
+            .args(["-O2", "-Wall", "-Werror", "-static", "-o"])
+            .arg(&out)
+            .arg(&src),
+    )
+    .with_context(|| format!("cannot build {}", src.display()))?;
+    Ok(out)
+}
+
 /// The guest-side wrapper: runs CMD, then saves its status and the kernel
 /// log (after a kmemleak scan where kmemleak exists) into `dir`.
 pub fn wrapper_script(dir: &Path) -> String {
@@ -182,7 +244,8 @@ pub fn boot(built: &Built, opts: &VmOptions, cmd: &[String], echo: bool) -> Resu
     let mut words = vec!["sh".to_owned(), script.to_string_lossy().into_owned()];
     words.extend(cmd.iter().cloned());
     let exec = shlex::try_join(words.iter().map(String::as_str))?;
-    let mut vng = vng_command(&built.bzimage, opts, &dir, &exec);
+    let stub = guest_stub()?;
+    let mut vng = isolated(vng_command(&built.bzimage, opts, &dir, &exec), &stub);
     // QEMU reopens its stdout and stderr: keep them two separate pipes.
     vng.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -316,6 +379,25 @@ mod tests {
         assert!(!c
             .get_args()
             .any(|a| a == "--disable-kvm" || a.to_string_lossy().contains("tcg")));
+    }
+
+    #[test]
+    fn vng_runs_with_the_guest_stubs_bound() {
+        let mut vng = Command::new("/v/vng");
+        vng.args(["--run", "/k"]).env("PATH", "/p");
+        let c = isolated(vng, Path::new("/c/stub"));
+        assert_eq!(c.get_program(), "unshare");
+        let args: Vec<String> = c.get_args().map(|a| a.to_string_lossy().into()).collect();
+        assert_eq!(
+            &args[..6],
+            ["--mount", "--propagation", "private", "--", "sh", "-c"]
+        );
+        assert!(args[6].contains("mount --bind \"$stub\""));
+        assert!(args[6].ends_with("exec \"$@\"\n"));
+        assert_eq!(&args[7..], ["sh", "/c/stub", "/v/vng", "--run", "/k"]);
+        assert!(c
+            .get_envs()
+            .any(|(k, v)| k == "PATH" && v == Some("/p".as_ref())));
     }
 
     #[test]
