@@ -189,61 +189,10 @@ impl From<&response::Stat> for Stat {
 /// Memory sizes of a task (`struct task_diag_statm`): in pages, but
 /// `ptes` in bytes. All zero for a task without memory (a kernel thread, a
 /// zombie).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Statm {
-    /// Resident anonymous memory.
-    pub anon: u64,
-    /// Resident file mappings.
-    pub file: u64,
-    /// Resident shared memory.
-    pub shmem: u64,
-    /// Peak virtual memory size.
-    pub hiwater_vm: u64,
-    /// Peak resident set size.
-    pub hiwater_rss: u64,
-    /// Text (code) size.
-    pub text: u64,
-    /// Shared-library code size.
-    pub lib: u64,
-    /// Anonymous memory swapped out.
-    pub swap: u64,
-    /// Size of the page tables, in bytes.
-    pub ptes: u64,
-    /// Resident set size.
-    pub total_rss: u64,
-    /// Virtual memory size.
-    pub total_vm: u64,
-    /// Private writable mappings.
-    pub data_vm: u64,
-    /// Stack mappings.
-    pub stack_vm: u64,
-    /// Locked memory.
-    pub locked_vm: u64,
-    /// Pinned memory.
-    pub pinned_vm: u64,
-}
-
-impl From<&TaskDiagStatm> for Statm {
-    fn from(s: &TaskDiagStatm) -> Self {
-        Self {
-            anon: s.anon,
-            file: s.file,
-            shmem: s.shmem,
-            hiwater_vm: s.hiwater_vm,
-            hiwater_rss: s.hiwater_rss,
-            text: s.text,
-            lib: s.lib,
-            swap: s.swap,
-            ptes: s.ptes,
-            total_rss: s.total_rss,
-            total_vm: s.total_vm,
-            data_vm: s.data_vm,
-            stack_vm: s.stack_vm,
-            locked_vm: s.locked_vm,
-            pinned_vm: s.pinned_vm,
-        }
-    }
-}
+///
+/// The structure of `task-diag-uapi` itself: the attribute's fields are
+/// exactly what a task's part holds, so both backends fill it directly.
+pub type Statm = TaskDiagStatm;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use task_diag_uapi::response::{Attr, MessageKind, Messages, ParseError, TaskMess
 use task_diag_uapi::{DumpStrategy, Request, ShowFlags, REQUEST_LEN};
 
 use crate::error::{Error, Operation, ProtocolError, Result};
-use crate::parts::{supported_groups, Creds, Stat, Statm};
+use crate::parts::{supported_groups, Creds, Stat};
 use crate::task::{Comm, Task};
 
 /// The size of the read buffer unless set otherwise: 256 KiB, some 3,400
@@ -509,7 +509,7 @@ fn merge_attrs(
         match attr {
             Attr::Creds(creds) => task.creds = Some(Creds::from(&creds)),
             Attr::Stat(stat) => task.stat = Some(Stat::from(&stat)),
-            Attr::Statm(statm) => task.statm = Some(Statm::from(&statm)),
+            Attr::Statm(statm) => task.statm = Some(statm),
             Attr::Cmdline(part) => task
                 .cmdline
                 .get_or_insert_with(|| spare.take().unwrap_or_default())

@@ -388,24 +388,10 @@ fn abi_statm() -> TaskDiagStatm {
     }
 }
 
+/// The part the reader should yield for [`abi_statm`]: the client's
+/// `Statm` is the uapi structure, so the same values.
 fn statm() -> Statm {
-    Statm {
-        anon: 1,
-        file: 2,
-        shmem: 3,
-        hiwater_vm: 4,
-        hiwater_rss: 5,
-        text: 6,
-        lib: 7,
-        swap: 8,
-        ptes: 9 * 4096,
-        total_rss: 10,
-        total_vm: 11,
-        data_vm: 12,
-        stack_vm: 13,
-        locked_vm: 14,
-        pinned_vm: 15,
-    }
+    abi_statm()
 }
 
 /// The record of a task with every group, as the reader should yield it.
