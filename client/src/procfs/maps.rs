@@ -136,30 +136,10 @@ impl Vma {
 }
 
 /// The statistics of one mapping, as `struct task_diag_vma_stat` holds
-/// them: bytes, `pss` in fixed point (bytes << 12).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct VmaStat {
-    /// Resident set size (smaps `Rss`).
-    pub resident: u64,
-    /// Clean pages mapped by more than one process.
-    pub shared_clean: u64,
-    /// Dirty pages mapped by more than one process.
-    pub shared_dirty: u64,
-    /// Clean pages mapped by this process only.
-    pub private_clean: u64,
-    /// Dirty pages mapped by this process only.
-    pub private_dirty: u64,
-    /// Pages marked referenced or accessed.
-    pub referenced: u64,
-    /// Pages that belong to no file.
-    pub anonymous: u64,
-    /// Anonymous memory in transparent huge pages (`AnonHugePages`).
-    pub anonymous_thp: u64,
-    /// Anonymous memory swapped out.
-    pub swap: u64,
-    /// Proportional set size, bytes << 12 (from smaps, whole kB only).
-    pub pss: u64,
-}
+/// them: bytes, `pss` in fixed point (bytes << 12; from smaps, whole kB
+/// only). The structure of `task-diag-uapi` itself, so that a task_diag
+/// reader and smaps fill one type.
+pub type VmaStat = task_diag_uapi::abi::TaskDiagVmaStat;
 
 /// One numeric line of an smaps block: `Name:  VALUE kB`, or a bare
 /// `Name:  VALUE` (`THPeligible`, `ProtectionKey`).
