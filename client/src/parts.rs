@@ -132,17 +132,10 @@ pub struct Stat {
 }
 
 impl From<&TaskDiagStat> for Stat {
+    /// The prefix's fields as the [`TaskDiagStatVer0`] conversion takes
+    /// them, then the appended ones.
     fn from(s: &TaskDiagStat) -> Self {
         Self {
-            minflt: s.minflt,
-            cminflt: s.cminflt,
-            majflt: s.majflt,
-            cmajflt: s.cmajflt,
-            utime: s.utime,
-            stime: s.stime,
-            cutime: s.cutime,
-            cstime: s.cstime,
-            threads: s.threads,
             start_time: s.start_time,
             tty_nr: s.tty_nr,
             tpgid: s.tpgid,
@@ -152,6 +145,7 @@ impl From<&TaskDiagStat> for Stat {
             policy: s.policy,
             processor: s.processor,
             flags: s.flags,
+            ..Self::from(&s.ver0())
         }
     }
 }
