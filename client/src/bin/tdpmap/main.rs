@@ -13,6 +13,8 @@
 #![forbid(unsafe_code)]
 
 mod args;
+#[path = "../shared/locale.rs"]
+mod locale;
 mod render;
 mod source;
 mod text;

@@ -7,95 +7,29 @@
 //! character set, which decides both.
 
 use std::env;
-use std::process::{Command, Stdio};
 
 use unicode_width::UnicodeWidthChar;
 
+use crate::locale;
+
 /// The largest command line libproc2 reads, less its NUL.
 const MAX_CMDLINE: usize = 128 * 1024 - 1;
-
-/// The categories `setlocale(LC_ALL, "")` sets, each of which must name an
-/// installed locale for it to succeed.
-const CATEGORIES: [&str; 12] = [
-    "LC_CTYPE",
-    "LC_NUMERIC",
-    "LC_TIME",
-    "LC_COLLATE",
-    "LC_MONETARY",
-    "LC_MESSAGES",
-    "LC_PAPER",
-    "LC_NAME",
-    "LC_ADDRESS",
-    "LC_TELEPHONE",
-    "LC_MEASUREMENT",
-    "LC_IDENTIFICATION",
-];
-
-/// A locale name with its codeset normalised as glibc does (`UTF-8` and
-/// `utf8` name one codeset).
-fn normalise(name: &str) -> String {
-    let (base, modifier) = name
-        .split_once('@')
-        .map_or((name, None), |(b, m)| (b, Some(m)));
-    let mut out = match base.split_once('.') {
-        Some((lang, codeset)) => {
-            let codeset: String = codeset
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .map(|c| c.to_ascii_lowercase())
-                .collect();
-            format!("{lang}.{codeset}")
-        }
-        None => base.to_owned(),
-    };
-    if let Some(modifier) = modifier {
-        out.push('@');
-        out.push_str(modifier);
-    }
-    out
-}
 
 /// Whether pmap runs in a UTF-8 locale: `setlocale(LC_ALL, "")` succeeds
 /// (every category names `C`, `POSIX`, `C.UTF-8` or a locale `locale -a`
 /// lists) and `LC_CTYPE`'s codeset is UTF-8; otherwise it stays in "C".
 pub fn utf8_locale() -> bool {
-    let get = |name: &str| env::var(name).ok().filter(|v| !v.is_empty());
-    let (lc_all, lang) = (get("LC_ALL"), get("LANG"));
-    let names: Vec<String> = CATEGORIES
-        .iter()
-        .map(|cat| {
-            normalise(
-                &lc_all
-                    .clone()
-                    .or_else(|| get(cat))
-                    .or_else(|| lang.clone())
-                    .unwrap_or_else(|| "C".into()),
-            )
-        })
-        .collect();
-    let builtin = |n: &str| matches!(n, "C" | "POSIX" | "C.utf8");
-    if !names.iter().all(|n| builtin(n)) {
-        let installed: Vec<String> = Command::new("locale")
-            .arg("-a")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .map(normalise)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !names.iter().all(|n| builtin(n) || installed.contains(n)) {
+    let names = locale::category_locales(|name| env::var(name).ok().filter(|v| !v.is_empty()));
+    if !names.iter().all(|n| locale::builtin(n)) {
+        let installed = locale::installed().unwrap_or_default();
+        if !names
+            .iter()
+            .all(|n| locale::builtin(n) || installed.contains(n))
+        {
             return false;
         }
     }
-    names[0]
-        .split_once('.')
-        .is_some_and(|(_, codeset)| codeset.split('@').next() == Some("utf8"))
+    locale::ctype_is_utf8(&names)
 }
 
 /// Appends `src` as libproc2's `escape_str()` does: in a UTF-8 locale
@@ -209,7 +143,5 @@ mod tests {
             b"/a/\xc3\xa9???"
         );
         assert_eq!(clean_name(b"/a/\xc3\xa9\t", false), b"/a/??\t");
-        assert_eq!(normalise("en_US.UTF-8@euro"), "en_US.utf8@euro");
-        assert_eq!(normalise("C"), "C");
     }
 }

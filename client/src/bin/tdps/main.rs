@@ -25,6 +25,8 @@ mod args;
 mod columns;
 mod defaults;
 mod forest;
+#[path = "../shared/locale.rs"]
+mod locale;
 mod names;
 mod render;
 mod screen;

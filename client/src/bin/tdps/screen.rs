@@ -6,9 +6,10 @@
 use std::env;
 use std::io::IsTerminal;
 use std::os::fd::AsFd;
-use std::process::{Command, Stdio};
 
 use rustix::fs::{Mode, OFlags};
+
+use crate::locale;
 
 /// procps' OUTBUF_SIZE: the width of the "screen" when output is not a
 /// terminal, and the limit of any width.
@@ -61,57 +62,10 @@ pub fn screen_size() -> (i64, i64) {
     (cols, rows)
 }
 
-/// The categories `setlocale(LC_ALL, "")` sets, each of which must exist
-/// for it to succeed.
-const CATEGORIES: [&str; 12] = [
-    "LC_CTYPE",
-    "LC_NUMERIC",
-    "LC_TIME",
-    "LC_COLLATE",
-    "LC_MONETARY",
-    "LC_MESSAGES",
-    "LC_PAPER",
-    "LC_NAME",
-    "LC_ADDRESS",
-    "LC_TELEPHONE",
-    "LC_MEASUREMENT",
-    "LC_IDENTIFICATION",
-];
-
 fn non_empty(name: &str) -> Option<String> {
     env::var_os(name)
         .filter(|v| !v.is_empty())
         .map(|v| v.to_string_lossy().into_owned())
-}
-
-/// A locale name with its codeset normalised as glibc does
-/// (`en_US.UTF-8` and `en_US.utf8` are one locale).
-fn normalise(name: &str) -> String {
-    let (base, modifier) = match name.split_once('@') {
-        Some((base, modifier)) => (base, Some(modifier)),
-        None => (name, None),
-    };
-    let mut out = match base.split_once('.') {
-        Some((lang, codeset)) => {
-            let codeset: String = codeset
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .map(|c| c.to_ascii_lowercase())
-                .collect();
-            format!("{lang}.{codeset}")
-        }
-        None => base.to_owned(),
-    };
-    if let Some(modifier) = modifier {
-        out.push('@');
-        out.push_str(modifier);
-    }
-    out
-}
-
-/// Whether glibc knows the locale without any file.
-fn builtin(normalised: &str) -> bool {
-    matches!(normalised, "C" | "POSIX" | "C.utf8")
 }
 
 /// Whether `ps` would run in a UTF-8 locale: `setlocale(LC_ALL, "")`
@@ -121,55 +75,16 @@ fn builtin(normalised: &str) -> bool {
 /// The installed locales are asked of `locale -a` only when a category
 /// names something other than `C`, `POSIX` or `C.UTF-8`.
 pub fn utf8_locale() -> bool {
-    let lc_all = non_empty("LC_ALL");
-    let lang = non_empty("LANG");
-    let names: Vec<String> = CATEGORIES
-        .iter()
-        .map(|cat| {
-            let name = lc_all
-                .clone()
-                .or_else(|| non_empty(cat))
-                .or_else(|| lang.clone())
-                .unwrap_or_else(|| "C".to_owned());
-            normalise(&name)
-        })
-        .collect();
-    if !names.iter().all(|n| builtin(n)) {
-        let installed = Command::new("locale")
-            .arg("-a")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success());
-        if let Some(out) = installed {
-            let installed: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(normalise)
-                .collect();
-            if !names.iter().all(|n| builtin(n) || installed.contains(n)) {
+    let names = locale::category_locales(non_empty);
+    if !names.iter().all(|n| locale::builtin(n)) {
+        if let Some(installed) = locale::installed() {
+            if !names
+                .iter()
+                .all(|n| locale::builtin(n) || installed.contains(n))
+            {
                 return false;
             }
         }
     }
-    names.first().is_some_and(|ctype| {
-        ctype
-            .split_once('.')
-            .is_some_and(|(_, codeset)| codeset.split('@').next() == Some("utf8"))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locale_names() {
-        assert_eq!(normalise("en_US.UTF-8"), "en_US.utf8");
-        assert_eq!(normalise("C.UTF-8"), "C.utf8");
-        assert_eq!(normalise("de_DE.ISO-8859-15@euro"), "de_DE.iso885915@euro");
-        assert_eq!(normalise("POSIX"), "POSIX");
-        assert!(builtin(&normalise("C.utf8")));
-        assert!(!builtin(&normalise("en_US.UTF-8")));
-    }
+    locale::ctype_is_utf8(&names)
 }
