@@ -509,18 +509,18 @@ fn stat_of_an_older_kernel_is_its_72_byte_prefix() {
     assert_eq!(
         got,
         Stat {
-            minflt: 1,
-            cminflt: 2,
-            majflt: 3,
-            cmajflt: 4,
-            utime: 5,
-            stime: 6,
-            cutime: 7,
-            cstime: 8,
-            threads: 9,
             // Not sent: defaults, no terminal group.
+            start_time: 0,
+            tty_nr: 0,
             tpgid: -1,
-            ..Stat::default()
+            nice: 0,
+            priority: 0,
+            rt_priority: 0,
+            policy: 0,
+            processor: 0,
+            flags: 0,
+            // Sent: those of the whole structure.
+            ..stat()
         }
     );
 }
