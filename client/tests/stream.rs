@@ -141,6 +141,18 @@ fn task_msg(
     })
 }
 
+/// The message of task 5 (sequence 1, not continued) with BASE `b` and then
+/// the groups `attrs` writes.
+fn task5_msg(
+    b: &TaskDiagBase,
+    attrs: impl FnOnce(&mut TaskWriter<'_, '_>) -> Result<(), EmitError>,
+) -> Vec<u8> {
+    task_msg(1, 5, 5, false, |t| {
+        t.base(b)?;
+        attrs(t)
+    })
+}
+
 fn simple_task(seq: u32, pid: u32, comm: &[u8]) -> Vec<u8> {
     let b = base(pid, pid, TaskState::Interruptible, comm);
     task_msg(seq, pid, pid, false, |t| t.base(&b))
@@ -436,41 +448,14 @@ fn decodes_every_group() {
 fn decodes_each_group_alone() {
     let b = base(5, 5, TaskState::Running, b"one");
     let cases: [(ShowFlags, Vec<u8>); 5] = [
-        (
-            ShowFlags::CRED,
-            task_msg(1, 5, 5, false, |t| {
-                t.base(&b)?;
-                t.creds(&abi_creds())
-            }),
-        ),
-        (
-            ShowFlags::STAT,
-            task_msg(1, 5, 5, false, |t| {
-                t.base(&b)?;
-                t.stat(&abi_stat())
-            }),
-        ),
-        (
-            ShowFlags::STATM,
-            task_msg(1, 5, 5, false, |t| {
-                t.base(&b)?;
-                t.statm(&abi_statm())
-            }),
-        ),
+        (ShowFlags::CRED, task5_msg(&b, |t| t.creds(&abi_creds()))),
+        (ShowFlags::STAT, task5_msg(&b, |t| t.stat(&abi_stat()))),
+        (ShowFlags::STATM, task5_msg(&b, |t| t.statm(&abi_statm()))),
         (
             ShowFlags::CMDLINE,
-            task_msg(1, 5, 5, false, |t| {
-                t.base(&b)?;
-                t.cmdline(b"sleep\0sixty\0")
-            }),
+            task5_msg(&b, |t| t.cmdline(b"sleep\0sixty\0")),
         ),
-        (
-            ShowFlags::NAME,
-            task_msg(1, 5, 5, false, |t| {
-                t.base(&b)?;
-                t.name(b"one")
-            }),
-        ),
+        (ShowFlags::NAME, task5_msg(&b, |t| t.name(b"one"))),
     ];
     for (show, bytes) in cases {
         let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
@@ -497,10 +482,7 @@ fn stat_of_an_older_kernel_is_its_72_byte_prefix() {
     let b = base(5, 5, TaskState::Running, b"old");
     let ver0 = abi_stat().ver0();
     let mut r = reader(vec![Chunk::Data(cat(&[
-        task_msg(1, 5, 5, false, |t| {
-            t.base(&b)?;
-            t.stat_ver0(&ver0)
-        }),
+        task5_msg(&b, |t| t.stat_ver0(&ver0)),
         done(1),
     ]))]);
     let (tasks, err) = dump_show(&mut r, ShowFlags::STAT);
@@ -530,10 +512,7 @@ fn grows_the_buffer_on_emsgsize() {
     // A message larger than the first buffer: the kernel refuses the read
     // with EMSGSIZE and keeps the message; the reader doubles its buffer.
     let b = base(5, 5, TaskState::Running, b"big");
-    let big = task_msg(1, 5, 5, false, |t| {
-        t.base(&b)?;
-        t.cmdline(&[b'x'; 100])
-    });
+    let big = task5_msg(&b, |t| t.cmdline(&[b'x'; 100]));
     assert!(big.len() > 128 && big.len() <= 256);
     let mut r = TaskDiagReader::with_buffer_size(
         FakeFile::new(vec![
