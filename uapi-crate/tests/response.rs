@@ -650,6 +650,24 @@ fn vma_past_end() {
     );
 }
 
+/// Asserts that the VMA record `rec`, its name set at `name_off` for
+/// `name_len` bytes, is refused as [`ParseError::BadVmaName`].
+fn assert_bad_vma_name(rec: &[u8], name_off: u16, name_len: u16) {
+    let mut rec = rec.to_vec();
+    rec[54..56].copy_from_slice(&name_off.to_ne_bytes());
+    rec[56..58].copy_from_slice(&name_len.to_ne_bytes());
+    let (err, at) = vma_error(&rec);
+    assert_eq!(
+        err,
+        ParseError::BadVmaName {
+            offset: at,
+            name_off,
+            name_len
+        },
+        "{name_off} {name_len}"
+    );
+}
+
 #[test]
 fn bad_vma_name() {
     // (name_off, name_len) in a 96-byte record whose bytes 64.. are "abc\0".
@@ -667,18 +685,7 @@ fn bad_vma_name() {
         let mut rec = vma_record(vma(0), None, Some(b"abc"));
         rec.resize(96, 0);
         rec[52..54].copy_from_slice(&96u16.to_ne_bytes());
-        rec[54..56].copy_from_slice(&name_off.to_ne_bytes());
-        rec[56..58].copy_from_slice(&name_len.to_ne_bytes());
-        let (err, at) = vma_error(&rec);
-        assert_eq!(
-            err,
-            ParseError::BadVmaName {
-                offset: at,
-                name_off,
-                name_len
-            },
-            "{name_off} {name_len}"
-        );
+        assert_bad_vma_name(&rec, name_off, name_len);
     }
     // An empty name (only its NUL) is a name.
     let rec = vma_record(vma(0), None, Some(b""));
@@ -1085,19 +1092,7 @@ fn vma_stat_and_name_checks() {
     rec[64 + 36] = b'x';
     rec[64 + 37] = 0;
     for (name_off, name_len) in stat_name {
-        let mut r = rec.clone();
-        r[54..56].copy_from_slice(&name_off.to_ne_bytes());
-        r[56..58].copy_from_slice(&name_len.to_ne_bytes());
-        let (err, at) = vma_error(&r);
-        assert_eq!(
-            err,
-            ParseError::BadVmaName {
-                offset: at,
-                name_off,
-                name_len
-            },
-            "{name_off} {name_len}"
-        );
+        assert_bad_vma_name(&rec, name_off, name_len);
     }
     // Right after the statistics is fine (that is where the encoder puts
     // it).
