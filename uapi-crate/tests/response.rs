@@ -912,30 +912,22 @@ fn stat_of_this_kernel_has_the_appended_fields() {
 
 #[test]
 fn stat_between_the_two_sizes_is_an_error() {
-    for len in [0, 8, 71] {
-        let (attrs, at) = one_attr(TASK_DIAG_STAT, &vec![0; len]);
-        assert_eq!(
-            attrs,
-            [Err(ParseError::ShortPayload {
-                offset: at,
-                payload: Payload::Stat,
-                len,
-                needed: 72
-            })]
-        );
-    }
-    for len in [73, 80, 104, 111] {
-        let (attrs, at) = one_attr(TASK_DIAG_STAT, &vec![0; len]);
-        assert_eq!(
-            attrs,
-            [Err(ParseError::ShortPayload {
-                offset: at,
-                payload: Payload::Stat,
-                len,
-                needed: 112
-            })],
-            "{len}"
-        );
+    // Shorter than the prefix, then between the prefix and the whole.
+    let cases: [(&[usize], usize); 2] = [(&[0, 8, 71], 72), (&[73, 80, 104, 111], 112)];
+    for (lens, needed) in cases {
+        for &len in lens {
+            let (attrs, at) = one_attr(TASK_DIAG_STAT, &vec![0; len]);
+            assert_eq!(
+                attrs,
+                [Err(ParseError::ShortPayload {
+                    offset: at,
+                    payload: Payload::Stat,
+                    len,
+                    needed
+                })],
+                "{len}"
+            );
+        }
     }
 }
 
