@@ -371,7 +371,7 @@ impl MsgBuf {
 
     /// Ends the message being built: sets its length.
     fn finish(&mut self) {
-        let len = (self.len - self.start) as u32;
+        let len = self.len.saturating_sub(self.start) as u32;
         self.write_at(self.start, &len);
     }
 
@@ -383,12 +383,23 @@ impl MsgBuf {
 
     /// Payload bytes an attribute could still hold in the message.
     fn room(&self) -> usize {
-        (self.limit - self.len).saturating_sub(NLA_HDRLEN) & !3
+        self.limit
+            .saturating_sub(self.len)
+            .saturating_sub(NLA_HDRLEN)
+            & !3
     }
 
     /// Appends an attribute whose payload `fill` writes into the buffer
-    /// it is given (at most [`Self::room`] bytes), returning its length.
-    fn attr_with(&mut self, ty: u32, fill: impl FnOnce(&mut [u8]) -> Result<usize>) -> Result {
+    /// it is given (at most [`Self::room`] bytes), returning its length;
+    /// `false` when not even the attribute's header fits.
+    fn attr_with(
+        &mut self,
+        ty: u32,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize>,
+    ) -> Result<bool> {
+        if self.limit.saturating_sub(self.len) < NLA_HDRLEN {
+            return Ok(false);
+        }
         let room = self.room();
         let off = self.len + NLA_HDRLEN;
         let dst = self.buf.get_mut(off..off + room).ok_or(EINVAL)?;
@@ -401,14 +412,15 @@ impl MsgBuf {
         nla.0.nla_len = (NLA_HDRLEN + n) as u16;
         nla.0.nla_type = ty as u16;
         self.write_at(self.len, &nla);
-        // INVARIANT: `off + padded <= off + room`, within the limit.
+        // INVARIANT: `off + padded <= off + room <= limit`: the header fits,
+        // and `room` is what is left after it, rounded down to 4 bytes.
         self.len = off + padded;
         self.attrs += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Appends an attribute holding `v`; `false` when it does not fit.
-    fn attr<T: AsBytes>(&mut self, ty: u32, v: &T) -> Result<bool> {
+    fn attr<T: AsBytes + ?Sized>(&mut self, ty: u32, v: &T) -> Result<bool> {
         let b = v.as_bytes();
         if self.room() < b.len() {
             return Ok(false);
@@ -416,8 +428,7 @@ impl MsgBuf {
         self.attr_with(ty, |dst| {
             dst.get_mut(..b.len()).ok_or(EINVAL)?.copy_from_slice(b);
             Ok(b.len())
-        })?;
-        Ok(true)
+        })
     }
 }
 
@@ -491,6 +502,9 @@ struct Dump {
 }
 
 /// The tasks a walk takes them from.
+// One walk lives on the stack of a read for an RCU read-side critical
+// section; boxing the thread walk would allocate there for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Walk<'a> {
     Ns(TaskWalk<'a>),
     Threads(ThreadWalk<'a>),
@@ -560,8 +574,8 @@ impl Dump {
     /// Builds messages for a `read()` with `room` bytes into `self.msg`.
     fn fill(&mut self, ns: &PidNamespace, reader: &Credential, room: usize) -> Fill {
         loop {
-            let max = MSG_MAX.min(room - self.msg.len);
-            if self.msg.buf.len() - self.msg.len < max {
+            let max = MSG_MAX.min(room.saturating_sub(self.msg.len));
+            if self.msg.buf.len().saturating_sub(self.msg.len) < max {
                 return Fill::More;
             }
             let step = if let Some(cont) = self.pos.cont.take() {
@@ -625,8 +639,8 @@ impl Dump {
         let mut walk = walk_from(&self.req, target.as_deref(), self.pos.next, ns, &guard);
         let mut examined = 0;
         loop {
-            let max = MSG_MAX.min(room - self.msg.len);
-            if self.msg.buf.len() - self.msg.len < max {
+            let max = MSG_MAX.min(room.saturating_sub(self.msg.len));
+            if self.msg.buf.len().saturating_sub(self.msg.len) < max {
                 return Ok(Step::More);
             }
             let before = self.pos.next;
@@ -862,13 +876,14 @@ impl Dump {
                         TaskMm::Live(mm) => Some(mm.clone()),
                     };
                     match mm {
-                        None => self.msg.attr_with(g, |_| Ok(0)).is_ok(),
+                        None => self.msg.attr_with(g, |_| Ok(0))?,
                         Some(mm) => {
                             let room = self.msg.room();
                             if room == 0 {
                                 return Ok(Progress::Split(g, offset));
                             }
                             let mut got = 0;
+                            // `room` is not 0, so the header fits.
                             self.msg.attr_with(g, |dst| {
                                 got = mm.proc_cmdline(offset, dst)?;
                                 Ok(got)
@@ -888,17 +903,7 @@ impl Dump {
                     let mut name = [0u8; NAME_LEN];
                     let n = tm.task.proc_name(&mut name).min(NAME_LEN - 1);
                     let bytes = name.get(..n + 1).unwrap_or(&name);
-                    if self.msg.room() < bytes.len() {
-                        false
-                    } else {
-                        self.msg.attr_with(g, |dst| {
-                            dst.get_mut(..bytes.len())
-                                .ok_or(EINVAL)?
-                                .copy_from_slice(bytes);
-                            Ok(bytes.len())
-                        })?;
-                        true
-                    }
+                    self.msg.attr(g, bytes)?
                 }
                 // Other groups are refused when the request is written.
                 _ => true,
