@@ -193,6 +193,7 @@ run_prog() {
 if [ -n "$bin_dir" ]; then
 	run_prog task_diag_test
 	run_prog task_diag_groups
+	run_prog task_diag_vma
 	# The randomised test: TD_RANDOM_SECONDS bounds it (default 60).
 	run_prog task_diag_random env TD_RANDOM_SECONDS="${TD_RANDOM_SECONDS:-60}"
 fi
