@@ -90,6 +90,30 @@ pub enum ProtocolError {
         /// The attribute's type (its group number).
         ty: u16,
     },
+    /// A `TASK_DIAG_VMA` record with statistics when
+    /// `TASK_DIAG_SHOW_VMA_STAT` was not requested, or without when it
+    /// was.
+    VmaStat {
+        /// The task's pid.
+        pid: u32,
+        /// The record's first address.
+        start: u64,
+        /// Whether `TASK_DIAG_SHOW_VMA_STAT` was requested.
+        requested: bool,
+    },
+    /// A `TASK_DIAG_VMA` record that is empty (its end not above its
+    /// start) or does not end above the task's record before it (records
+    /// come in address order, across the parts of a split attribute too;
+    /// a part resumes at the first mapping that ends above the last record
+    /// sent).
+    VmaOrder {
+        /// The task's pid.
+        pid: u32,
+        /// The record's first address.
+        start: u64,
+        /// The record's end.
+        end: u64,
+    },
     /// A task whose last message ended it (no `TASK_DIAG_FLAG_CONT`)
     /// lacks the attribute of a requested group.
     MissingGroup {
@@ -141,6 +165,23 @@ impl fmt::Display for ProtocolError {
                 f,
                 "task {pid}: {} out of group order, repeated or not requested",
                 group_name(ty)
+            ),
+            ProtocolError::VmaStat {
+                pid,
+                start,
+                requested,
+            } => write!(
+                f,
+                "task {pid}: the VMA record at {start:#x} {}",
+                if requested {
+                    "has no statistics, though TASK_DIAG_SHOW_VMA_STAT was requested"
+                } else {
+                    "has statistics, though TASK_DIAG_SHOW_VMA_STAT was not requested"
+                }
+            ),
+            ProtocolError::VmaOrder { pid, start, end } => write!(
+                f,
+                "task {pid}: the VMA record {start:#x}-{end:#x} is empty or does not end above the one before it"
             ),
             ProtocolError::MissingGroup { pid, group } => write!(
                 f,

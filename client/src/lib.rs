@@ -28,7 +28,13 @@
 //! # Ok::<(), task_diag::Error>(())
 //! ```
 //!
-//! The binary `tdps` of this package is a `ps` over this crate.
+//! The task_diag backend also decodes the VMA group (the mappings of
+//! [`Task::vmas`], with their statistics under VMA_STAT); the procfs
+//! backend refuses it, and [`procfs::maps`] reads `/proc/PID/maps` and
+//! `smaps` into the same [`Vma`] records instead.
+//!
+//! The binaries of this package are `tdps`, a `ps`, and `tdpmap`, a
+//! `pmap`, over this crate.
 
 #![forbid(unsafe_code)]
 
@@ -41,6 +47,6 @@ mod task;
 
 pub use client::{Backend, BackendChoice, Client, Options, TaskIter};
 pub use error::{Error, Operation, ProtocolError, Result};
-pub use parts::{show_name, supported_groups, Creds, Stat, Statm};
+pub use parts::{show_name, supported_groups, task_diag_groups, Creds, Stat, Statm, Vma, VmaStat};
 pub use task::{Comm, Task};
 pub use task_diag_uapi::{DumpStrategy, ShowFlags, TaskState};

@@ -2,9 +2,10 @@
 
 //! The optional parts of a [`Task`](crate::Task), one per attribute group
 //! beyond `TASK_DIAG_BASE`: [`Creds`] (`TASK_DIAG_CRED`), [`Stat`]
-//! (`TASK_DIAG_STAT`), [`Statm`] (`TASK_DIAG_STATM`); the command line
-//! (`TASK_DIAG_CMDLINE`) is bytes and the full name (`TASK_DIAG_NAME`) a
-//! [`Comm`](crate::Comm).
+//! (`TASK_DIAG_STAT`), [`Statm`] (`TASK_DIAG_STATM`), the mappings as
+//! [`Vma`] records (`TASK_DIAG_VMA`, each with its [`VmaStat`] under
+//! `TASK_DIAG_SHOW_VMA_STAT`); the command line (`TASK_DIAG_CMDLINE`) is
+//! bytes and the full name (`TASK_DIAG_NAME`) a [`Comm`](crate::Comm).
 //!
 //! Each part has the meaning the kernel's header gives its structure, so
 //! that both backends fill it alike; the conversions from the
@@ -16,13 +17,16 @@ use task_diag_uapi::abi::{
 use task_diag_uapi::response;
 use task_diag_uapi::ShowFlags;
 
+pub use crate::procfs::maps::{Vma, VmaStat};
+
 /// The flag requesting `TASK_DIAG_NAME`, the full name.
 pub fn show_name() -> ShowFlags {
     ShowFlags::NAME
 }
 
-/// The groups a [`Task`](crate::Task) can carry, BASE included: the
-/// flags a backend accepts in a request.
+/// The groups both backends report, BASE included: the flags the procfs
+/// backend accepts in a request. The task_diag backend also decodes VMA
+/// and VMA_STAT ([`task_diag_groups`]).
 pub fn supported_groups() -> ShowFlags {
     ShowFlags::BASE
         | ShowFlags::CRED
@@ -30,6 +34,15 @@ pub fn supported_groups() -> ShowFlags {
         | ShowFlags::STATM
         | ShowFlags::CMDLINE
         | show_name()
+}
+
+/// The groups the task_diag backend decodes into a [`Task`](crate::Task):
+/// those of [`supported_groups`], and VMA with its VMA_STAT (the mappings
+/// of [`Task::vmas`](crate::Task::vmas)), which the procfs backend does
+/// not report (`/proc/PID/maps` and `smaps` are read by
+/// [`procfs::maps`](crate::procfs::maps) instead).
+pub fn task_diag_groups() -> ShowFlags {
+    supported_groups() | ShowFlags::VMA | ShowFlags::VMA_STAT
 }
 
 /// The user and group ids and capability sets of a task
@@ -176,6 +189,26 @@ impl From<&response::Stat> for Stat {
         match s.full() {
             Some(full) => Self::from(&full),
             None => Self::from(&s.ver0()),
+        }
+    }
+}
+
+impl From<&response::Vma<'_>> for Vma {
+    /// The record's fields as they are (flags as `TASK_DIAG_VMA_F_*` bits,
+    /// the offset in bytes), its name without the NUL (empty when it has
+    /// none), its statistics when it carries them.
+    fn from(rec: &response::Vma<'_>) -> Self {
+        let v = &rec.vma;
+        Self {
+            start: v.start,
+            end: v.end,
+            flags: v.vm_flags,
+            pgoff: v.pgoff,
+            major: v.major,
+            minor: v.minor,
+            inode: v.inode,
+            name: rec.name.unwrap_or_default().to_vec(),
+            stat: rec.stat,
         }
     }
 }

@@ -14,7 +14,7 @@ use task_diag_uapi::response::{Attr, MessageKind, Messages, ParseError, TaskMess
 use task_diag_uapi::{DumpStrategy, Request, ShowFlags, REQUEST_LEN};
 
 use crate::error::{Error, Operation, ProtocolError, Result};
-use crate::parts::{supported_groups, Creds, Stat};
+use crate::parts::{task_diag_groups, Creds, Stat, Vma};
 use crate::task::{Comm, Task};
 
 /// The size of the read buffer unless set otherwise: 256 KiB, some 3,400
@@ -58,22 +58,28 @@ struct Pending {
 /// What allocates: the read buffer, once (and again when it grows); the
 /// `Vec` of each task's command line (CMDLINE), which the caller keeps
 /// with the record, sized to it, or grown a few times for a command line
-/// split over messages. [`Tasks::recycle`] hands a record back so that its
-/// `Vec` is refilled by a next command line instead. Nothing else is
-/// allocated per task.
+/// split over messages; with VMA, the `Vec` of the task's mappings and
+/// each mapping's name. [`Tasks::recycle`] hands a record back so that its
+/// command-line `Vec` is refilled by a next command line instead. Nothing
+/// else is allocated per task.
 ///
-/// - Every group of [`crate::supported_groups`] the request named is
-///   decoded into its part of the [`Task`] with the `task-diag-uapi`
+/// - Every group of [`crate::parts::task_diag_groups`] the request named
+///   is decoded into its part of the [`Task`] with the `task-diag-uapi`
 ///   iterators: CRED, STAT (the whole structure, or the published 72-byte
-///   prefix of an older kernel), STATM, CMDLINE and NAME. Attributes must
-///   come in group order, once each, and only for groups requested; a task
-///   that ends without one of its requested groups is an error.
+///   prefix of an older kernel), STATM, VMA (its records, with their
+///   statistics under VMA_STAT), CMDLINE and NAME. Attributes must come in
+///   group order, once each, and only for groups requested; a task that
+///   ends without one of its requested groups is an error, but for VMA
+///   in a dump of threads (ALL_THREAD, THREAD), which only the leader of
+///   each process carries. VMA records must come in address order, each
+///   with statistics exactly when VMA_STAT was requested.
 /// - A task split over several messages (`TASK_DIAG_FLAG_CONT`, the same
 ///   pid and tgid in each) is merged into one record, whatever `read()`
 ///   brought each message in; the parts of a split CMDLINE are
-///   concatenated. A task whose continuation never comes (the next message
-///   is another task's, or `NLMSG_DONE`: the task exited meanwhile) is
-///   yielded as it is, without the groups it did not get to.
+///   concatenated, the records of a split VMA appended. A task whose
+///   continuation never comes (the next message is another task's, or
+///   `NLMSG_DONE`: the task exited meanwhile) is yielded as it is, without
+///   the groups it did not get to.
 /// - Every message must echo the request's sequence number.
 /// - `EMSGSIZE` from `read()` (a message larger than the buffer) doubles the
 ///   buffer, up to a maximum, and reads again: the kernel keeps the message.
@@ -164,9 +170,10 @@ impl<F: Read + Write> TaskDiagReader<F> {
     /// and [`DumpStrategy::Thread`] and ignored by the others.
     /// [`ShowFlags::BASE`] is always requested, as the [`Task`] record needs
     /// it; the other groups of `show` are requested as given (a kernel that
-    /// does not report one refuses the request: this kernel refuses
-    /// [`ShowFlags::VMA`] and [`ShowFlags::VMA_STAT`] for now) and those of
-    /// [`crate::supported_groups`] are decoded into the record's parts.
+    /// does not report one refuses the request with `EINVAL`,
+    /// [`Error::InvalidRequest`]) and those of
+    /// [`crate::parts::task_diag_groups`] are decoded into the record's
+    /// parts.
     pub fn dump(
         &mut self,
         strategy: DumpStrategy,
@@ -286,7 +293,18 @@ impl<F: Read + Write> TaskDiagReader<F> {
     /// The pending task, complete or cut short, checked: yielded.
     fn finish(&mut self, pending: Pending, complete: bool) -> Option<Result<Task>> {
         if complete {
-            let missing = supported_groups().bits() & self.op.show.bits() & !pending.seen();
+            // VMA_STAT has no attribute of its own: it is checked in each
+            // VMA record. A dump of threads sends a process's maps with
+            // its leader only.
+            let mut attrs = task_diag_groups().bits() & !ShowFlags::VMA_STAT.bits();
+            let threads = matches!(
+                self.op.strategy,
+                DumpStrategy::AllThread | DumpStrategy::Thread
+            );
+            if threads && pending.pid != pending.tgid {
+                attrs &= !ShowFlags::VMA.bits();
+            }
+            let missing = attrs & self.op.show.bits() & !pending.seen();
             if missing != 0 {
                 let group = missing.trailing_zeros() as u16;
                 let pid = pending.pid;
@@ -426,6 +444,7 @@ impl Pending {
             (t.creds.is_some(), ShowFlags::CRED),
             (t.stat.is_some(), ShowFlags::STAT),
             (t.statm.is_some(), ShowFlags::STATM),
+            (t.vmas.is_some(), ShowFlags::VMA),
             (t.cmdline.is_some(), ShowFlags::CMDLINE),
             (t.name.is_some(), ShowFlags::NAME),
         ] {
@@ -515,12 +534,43 @@ fn merge_attrs(
                 .get_or_insert_with(|| spare.take().unwrap_or_default())
                 .extend_from_slice(part),
             Attr::Name(name) => task.name = Some(Comm::new(name)),
-            // VMA records have no part in a Task; BASE cannot be here (it
-            // comes first, once).
+            Attr::Vma(records) => {
+                let with_stat = op.show.contains(ShowFlags::VMA_STAT);
+                let vmas = task.vmas.get_or_insert_with(Vec::new);
+                for rec in records {
+                    let rec = rec.map_err(|source| malformed(op, Some(pid), source))?;
+                    let vma = Vma::from(&rec);
+                    if let Some(problem) = check_vma(pid, &vma, vmas.last(), with_stat) {
+                        return Err(Error::Protocol { op, problem });
+                    }
+                    vmas.push(vma);
+                }
+            }
+            // BASE cannot be here: it comes first, once.
             _ => {}
         }
     }
     Ok(())
+}
+
+/// What is wrong with the VMA record `vma` of task `pid`, whose record
+/// before it is `prev`: empty, not ending above `prev`, or with statistics
+/// where `with_stat` says there are none, or the other way round.
+///
+/// Records come in address order; a split attribute resumes at the first
+/// mapping that ends above the last record sent, which may start below
+/// that end when the mappings changed between the two messages (as a
+/// `read()` of `/proc/PID/maps` resumes): so only the ends must increase.
+fn check_vma(pid: u32, vma: &Vma, prev: Option<&Vma>, with_stat: bool) -> Option<ProtocolError> {
+    let (start, end) = (vma.start, vma.end);
+    if end <= start || prev.is_some_and(|p| end <= p.end) {
+        return Some(ProtocolError::VmaOrder { pid, start, end });
+    }
+    (vma.stat.is_some() != with_stat).then_some(ProtocolError::VmaStat {
+        pid,
+        start,
+        requested: with_stat,
+    })
 }
 
 fn malformed(op: Operation, task: Option<u32>, source: ParseError) -> Error {

@@ -8,7 +8,7 @@ use std::fmt;
 use task_diag_uapi::abi::TaskDiagBase;
 use task_diag_uapi::TaskState;
 
-use crate::parts::{Creds, Stat, Statm};
+use crate::parts::{Creds, Stat, Statm, Vma};
 
 /// A task's command name: its bytes, NUL padded, up to [`Comm::CAPACITY`].
 ///
@@ -110,9 +110,9 @@ impl From<&[u8]> for Comm {
 ///
 /// The other groups are optional parts, set only when requested (and
 /// sent): [`creds`](Self::creds), [`stat`](Self::stat),
-/// [`statm`](Self::statm), [`cmdline`](Self::cmdline) and
-/// [`name`](Self::name). The record is non-exhaustive, so that later
-/// groups can be added.
+/// [`statm`](Self::statm), [`vmas`](Self::vmas) (task_diag only),
+/// [`cmdline`](Self::cmdline) and [`name`](Self::name). The record is
+/// non-exhaustive, so that later groups can be added.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Task {
@@ -140,6 +140,12 @@ pub struct Task {
     pub stat: Option<Stat>,
     /// `TASK_DIAG_STATM`: its memory sizes.
     pub statm: Option<Statm>,
+    /// `TASK_DIAG_VMA`: its process's memory mappings in address order,
+    /// each with its statistics when `TASK_DIAG_SHOW_VMA_STAT` was asked
+    /// for; empty for kernel threads and zombies. Only the task_diag
+    /// backend reports it; in a dump of threads (ALL_THREAD, THREAD) only
+    /// a process's leader has it.
+    pub vmas: Option<Vec<Vma>>,
     /// `TASK_DIAG_CMDLINE`: the bytes of `/proc/PID/cmdline` (arguments,
     /// each NUL-terminated, unless the process rewrote them); empty for
     /// kernel threads and zombies.
@@ -175,6 +181,7 @@ impl Task {
             creds: None,
             stat: None,
             statm: None,
+            vmas: None,
             cmdline: None,
             name: None,
         }
@@ -196,6 +203,7 @@ impl Task {
             creds: None,
             stat: None,
             statm: None,
+            vmas: None,
             cmdline: None,
             name: None,
         })

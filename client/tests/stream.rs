@@ -10,12 +10,13 @@ use std::io::{self, Read, Write};
 
 use task_diag::stream::TaskDiagReader;
 use task_diag::{
-    Comm, Creds, DumpStrategy, Error, ProtocolError, ShowFlags, Stat, Statm, Task, TaskState,
+    Comm, Creds, DumpStrategy, Error, ProtocolError, ShowFlags, Stat, Statm, Task, TaskState, Vma,
 };
 use task_diag_uapi::abi::{
     NlMsgHdr, TaskDiagBase, TaskDiagCaps, TaskDiagCreds, TaskDiagMsg, TaskDiagPid, TaskDiagStat,
-    TaskDiagStatm, NLMSG_DONE, NLMSG_ERROR, TASK_DIAG_BASE, TASK_DIAG_CMDLINE, TASK_DIAG_CRED,
-    TASK_DIAG_FLAG_CONT, TASK_DIAG_NAME, TASK_DIAG_STAT, TASK_DIAG_STATM,
+    TaskDiagStatm, TaskDiagVma, TaskDiagVmaStat, NLMSG_DONE, NLMSG_ERROR, TASK_DIAG_BASE,
+    TASK_DIAG_CMDLINE, TASK_DIAG_CRED, TASK_DIAG_FLAG_CONT, TASK_DIAG_NAME, TASK_DIAG_STAT,
+    TASK_DIAG_STATM, TASK_DIAG_VMA,
 };
 use task_diag_uapi::emit::{EmitError, Encoder, TaskWriter};
 use task_diag_uapi::response::{ParseError, Payload};
@@ -1112,4 +1113,389 @@ fn abandoned_dump_is_drained_before_the_next_request() {
     let (tasks, err) = dump_all(&mut r);
     assert!(tasks.is_empty() && err.is_none());
     assert_eq!(r.get_ref().reads.len(), reads_before + 1);
+}
+
+// ---------------------------------------------------------------------------
+// The VMA group.
+
+/// The groups of a `pmap -x`: BASE, VMA with its statistics, CMDLINE and
+/// NAME.
+const PMAP_X: ShowFlags = ShowFlags::BASE
+    .union(ShowFlags::VMA)
+    .union(ShowFlags::VMA_STAT)
+    .union(ShowFlags::CMDLINE)
+    .union(ShowFlags::NAME);
+
+/// A record's fixed part with distinct values in every field the reader
+/// keeps (`generation`, which it does not keep, set too).
+fn abi_vma(start: u64, end: u64, inode: u64) -> TaskDiagVma {
+    TaskDiagVma {
+        start,
+        end,
+        vm_flags: 0b1011_0101,
+        pgoff: if inode == 0 { 0 } else { 0x3000 },
+        major: if inode == 0 { 0 } else { 0xfe },
+        minor: if inode == 0 { 0 } else { 1 },
+        inode,
+        generation: 77,
+        ..TaskDiagVma::default()
+    }
+}
+
+/// Statistics with a distinct value in every field, scaled by `k`.
+fn vma_stat(k: u64) -> TaskDiagVmaStat {
+    TaskDiagVmaStat {
+        resident: k * 4096,
+        shared_clean: k,
+        shared_dirty: k + 1,
+        private_clean: k + 2,
+        private_dirty: k + 3,
+        referenced: k + 4,
+        anonymous: k + 5,
+        anonymous_thp: k + 6,
+        swap: k + 7,
+        pss: (k + 8) << 12,
+    }
+}
+
+/// The record the reader should yield for [`abi_vma`], `stat` and `name`.
+fn vma(start: u64, end: u64, inode: u64, stat: Option<u64>, name: &[u8]) -> Vma {
+    let a = abi_vma(start, end, inode);
+    Vma {
+        start,
+        end,
+        flags: a.vm_flags,
+        pgoff: a.pgoff,
+        major: a.major,
+        minor: a.minor,
+        inode,
+        name: name.to_vec(),
+        stat: stat.map(vma_stat),
+    }
+}
+
+/// The four mappings of the split task, as (start, end, inode, name).
+const MAPPINGS: [(u64, u64, u64, Option<&[u8]>); 4] = [
+    (
+        0x40_0000,
+        0x40_2000,
+        12,
+        Some(b"/usr/bin/sle\\012ep (deleted)"),
+    ),
+    (0x60_0000, 0x62_1000, 0, Some(b"[heap]")),
+    (0x7f00_0000_0000, 0x7f00_0000_4000, 0, None),
+    (0x7ffc_0000_0000, 0x7ffc_0002_1000, 0, Some(b"[stack]")),
+];
+
+/// A dump of two tasks: a kernel thread with an empty VMA attribute, and a
+/// process whose VMA attribute is split over three messages (two records,
+/// one, one), followed by its CMDLINE and NAME; with statistics when
+/// `stat`.
+fn vma_dump(stat: bool) -> Vec<Vec<u8>> {
+    let kthread = base(2, 2, TaskState::Interruptible, b"kthreadd");
+    let b = base(9, 9, TaskState::Interruptible, b"sleep");
+    let records = move |range: std::ops::Range<usize>| {
+        move |t: &mut TaskWriter<'_, '_>| {
+            let mut w = t.vma()?;
+            for (i, &(start, end, inode, name)) in MAPPINGS[range].iter().enumerate() {
+                let st = vma_stat(i as u64 + start / 0x1000);
+                w.record(&abi_vma(start, end, inode), stat.then_some(&st), name)?;
+            }
+            Ok(())
+        }
+    };
+    vec![
+        task_msg(1, 2, 2, false, |t| {
+            t.base(&kthread)?;
+            t.vma()?;
+            t.cmdline(b"")?;
+            t.name(b"kthreadd")
+        }),
+        task_msg(1, 9, 9, true, |t| {
+            t.base(&b)?;
+            records(0..2)(t)
+        }),
+        task_msg(1, 9, 9, true, records(2..3)),
+        task_msg(1, 9, 9, false, |t| {
+            records(3..4)(t)?;
+            t.cmdline(b"sleep\x001000\x00")?;
+            t.name(b"sleep")
+        }),
+        done(1),
+    ]
+}
+
+/// The records the reader should yield of [`vma_dump`].
+fn vma_expected(stat: bool) -> Vec<Task> {
+    let mut kthread = Task::new(
+        2,
+        2,
+        1,
+        0,
+        2,
+        2,
+        TaskState::Interruptible,
+        Comm::new(b"kthreadd"),
+    );
+    kthread.vmas = Some(Vec::new());
+    kthread.cmdline = Some(Vec::new());
+    kthread.name = Some(Comm::new(b"kthreadd"));
+    let mut sleep = expected(9, b"sleep");
+    // Each part numbers its records from 0 for their statistics.
+    let firsts = [0, 1, 0, 0];
+    sleep.vmas = Some(
+        MAPPINGS
+            .iter()
+            .zip(firsts)
+            .map(|(&(start, end, inode, name), i)| {
+                let k = stat.then_some(i + start / 0x1000);
+                vma(start, end, inode, k, name.unwrap_or_default())
+            })
+            .collect(),
+    );
+    sleep.cmdline = Some(b"sleep\x001000\x00".to_vec());
+    sleep.name = Some(Comm::new(b"sleep"));
+    vec![kthread, sleep]
+}
+
+#[test]
+fn decodes_vma_records_split_over_messages_across_any_reads() {
+    for stat in [true, false] {
+        let show = if stat {
+            PMAP_X
+        } else {
+            ShowFlags::from_bits_truncate(PMAP_X.bits() & !ShowFlags::VMA_STAT.bits())
+        };
+        let messages = vma_dump(stat);
+        let gaps = messages.len() - 1;
+        for cuts in 0u32..1 << gaps {
+            let mut chunks = Vec::new();
+            let mut chunk = Vec::new();
+            for (i, m) in messages.iter().enumerate() {
+                chunk.extend_from_slice(m);
+                if i == gaps || cuts & (1 << i) != 0 {
+                    chunks.push(Chunk::Data(std::mem::take(&mut chunk)));
+                }
+            }
+            let mut r = TaskDiagReader::with_buffer_size(FakeFile::new(chunks), 4096, 4096);
+            let (tasks, err) = dump_show(&mut r, show);
+            assert!(err.is_none(), "stat {stat}, cuts {cuts:#b}: {err:?}");
+            assert_eq!(tasks, vma_expected(stat), "stat {stat}, cuts {cuts:#b}");
+        }
+        // The request named VMA, and VMA_STAT when asked.
+        let mut r = reader(vec![Chunk::Data(cat(&vma_dump(stat)))]);
+        dump_show(&mut r, show);
+        let payload = TaskDiagPid::read_from_bytes(&r.get_ref().written[0][16..]).unwrap();
+        assert_eq!(payload.show_flags, show.bits());
+    }
+    // What the records say, through Vma's own accessors.
+    let tasks = vma_expected(true);
+    let vmas = tasks[1].vmas.as_ref().unwrap();
+    assert_eq!(vmas[0].len(), 0x2000);
+    assert_eq!(vmas[0].name, b"/usr/bin/sle\\012ep (deleted)");
+    assert!(vmas[2].name.is_empty());
+}
+
+#[test]
+fn a_dump_of_threads_has_the_maps_with_the_leader_only() {
+    let leader = base(9, 9, TaskState::Interruptible, b"main");
+    let thread = base(10, 9, TaskState::Interruptible, b"worker");
+    let with_maps = |t: &mut TaskWriter<'_, '_>| {
+        t.vma()?.record(&abi_vma(0x1000, 0x2000, 0), None, None)?;
+        Ok(())
+    };
+    let messages = cat(&[
+        task_msg(1, 9, 9, false, |t| {
+            t.base(&leader)?;
+            with_maps(t)
+        }),
+        task_msg(1, 10, 9, false, |t| t.base(&thread)),
+        done(1),
+    ]);
+    for strategy in [DumpStrategy::AllThread, DumpStrategy::Thread] {
+        let mut r = reader(vec![Chunk::Data(messages.clone())]);
+        let tasks: Vec<Task> = r
+            .dump(strategy, Some(9), ShowFlags::VMA)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(tasks.len(), 2);
+        assert_eq!(tasks[0].vmas.as_ref().map(Vec::len), Some(1));
+        assert_eq!(tasks[1].vmas, None);
+    }
+    // Any other strategy, or a leader without them: a missing group.
+    let mut r = reader(vec![Chunk::Data(messages)]);
+    let (tasks, err) = dump_show(&mut r, ShowFlags::VMA);
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        protocol(err),
+        ProtocolError::MissingGroup {
+            pid: 10,
+            group: TASK_DIAG_VMA
+        }
+    );
+    let mut r = reader(vec![Chunk::Data(cat(&[
+        task_msg(1, 9, 9, false, |t| t.base(&leader)),
+        done(1),
+    ]))]);
+    let err = r
+        .dump(DumpStrategy::AllThread, None, ShowFlags::VMA)
+        .unwrap()
+        .find_map(Result::err);
+    assert_eq!(
+        protocol(err),
+        ProtocolError::MissingGroup {
+            pid: 9,
+            group: TASK_DIAG_VMA
+        }
+    );
+}
+
+#[test]
+fn a_resumed_vma_part_may_start_below_the_last_end() {
+    // The mappings changed between two messages: the next part resumes at
+    // the first mapping that ends above the last record sent, which starts
+    // below that end.
+    let b = base(9, 9, TaskState::Interruptible, b"moving");
+    let mut r = reader(vec![Chunk::Data(cat(&[
+        task_msg(1, 9, 9, true, |t| {
+            t.base(&b)?;
+            t.vma()?.record(&abi_vma(0x1000, 0x3000, 0), None, None)?;
+            Ok(())
+        }),
+        task_msg(1, 9, 9, false, |t| {
+            t.vma()?.record(&abi_vma(0x2000, 0x5000, 0), None, None)?;
+            Ok(())
+        }),
+        done(1),
+    ]))]);
+    let (tasks, err) = dump_show(&mut r, ShowFlags::VMA);
+    assert!(err.is_none(), "{err:?}");
+    let starts: Vec<u64> = tasks[0].vmas.iter().flatten().map(|v| v.start).collect();
+    assert_eq!(starts, [0x1000, 0x2000]);
+}
+
+#[test]
+fn vma_protocol_errors() {
+    let b = base(4, 4, TaskState::Running, b"x");
+    let one = |start: u64, end: u64, stat: bool| {
+        move |t: &mut TaskWriter<'_, '_>| {
+            let st = vma_stat(1);
+            t.vma()?
+                .record(&abi_vma(start, end, 0), stat.then_some(&st), None)?;
+            Ok(())
+        }
+    };
+    let two = |second: (u64, u64)| {
+        move |t: &mut TaskWriter<'_, '_>| {
+            let mut w = t.vma()?;
+            w.record(&abi_vma(0x1000, 0x3000, 0), None, None)?;
+            w.record(&abi_vma(second.0, second.1, 0), None, None)?;
+            Ok(())
+        }
+    };
+    let cases: Vec<(Vec<u8>, ShowFlags, ProtocolError)> = vec![
+        // Statistics asked for, not sent.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                one(0x1000, 0x2000, false)(t)
+            }),
+            ShowFlags::VMA | ShowFlags::VMA_STAT,
+            ProtocolError::VmaStat {
+                pid: 4,
+                start: 0x1000,
+                requested: true,
+            },
+        ),
+        // Sent, not asked for.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                one(0x1000, 0x2000, true)(t)
+            }),
+            ShowFlags::VMA,
+            ProtocolError::VmaStat {
+                pid: 4,
+                start: 0x1000,
+                requested: false,
+            },
+        ),
+        // An empty record.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                one(0x2000, 0x2000, false)(t)
+            }),
+            ShowFlags::VMA,
+            ProtocolError::VmaOrder {
+                pid: 4,
+                start: 0x2000,
+                end: 0x2000,
+            },
+        ),
+        // Out of order in one part.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                two((0x0, 0x1000))(t)
+            }),
+            ShowFlags::VMA,
+            ProtocolError::VmaOrder {
+                pid: 4,
+                start: 0,
+                end: 0x1000,
+            },
+        ),
+        // Repeated across two parts.
+        (
+            cat(&[
+                task_msg(1, 4, 4, true, |t| {
+                    t.base(&b)?;
+                    two((0x3000, 0x4000))(t)
+                }),
+                task_msg(1, 4, 4, false, one(0x3000, 0x4000, false)),
+            ]),
+            ShowFlags::VMA,
+            ProtocolError::VmaOrder {
+                pid: 4,
+                start: 0x3000,
+                end: 0x4000,
+            },
+        ),
+        // VMA asked for, no attribute.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                t.name(b"x")
+            }),
+            ShowFlags::VMA | ShowFlags::NAME,
+            ProtocolError::MissingGroup {
+                pid: 4,
+                group: TASK_DIAG_VMA,
+            },
+        ),
+        // A second VMA attribute after another group.
+        (
+            task_msg(1, 4, 4, false, |t| {
+                t.base(&b)?;
+                one(0x1000, 0x2000, false)(t)?;
+                t.name(b"x")?;
+                one(0x3000, 0x4000, false)(t)
+            }),
+            ShowFlags::VMA | ShowFlags::NAME,
+            ProtocolError::UnexpectedAttr {
+                pid: 4,
+                ty: TASK_DIAG_VMA,
+            },
+        ),
+    ];
+    for (bytes, show, problem) in cases {
+        let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
+        let (tasks, err) = dump_show(&mut r, show);
+        assert!(tasks.is_empty(), "{problem:?}: {tasks:?}");
+        let err = err.unwrap_or_else(|| panic!("{problem:?}: no error"));
+        assert!(err.to_string().contains("task 4"), "{err}");
+        assert_eq!(protocol(Some(err)), problem);
+    }
 }

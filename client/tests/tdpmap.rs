@@ -355,12 +355,64 @@ fn several_pids() {
 }
 
 #[test]
+fn procfs_backend() {
+    let _serial = serial();
+    let h = Helper::start("p");
+    let pid = h.pid();
+    for flag in ["-x", "-X"] {
+        let theirs = run(PMAP, &args(&[flag, &pid]));
+        let ours = run(TDPMAP, &args(&["--backend", "procfs", flag, &pid]));
+        assert_eq!(
+            String::from_utf8_lossy(&theirs.stdout),
+            String::from_utf8_lossy(&ours.stdout),
+            "{flag}"
+        );
+    }
+}
+
+#[test]
+fn task_diag_backend_errors() {
+    let me = std::process::id().to_string();
+    // -X needs smaps: task_diag cannot give it.
+    for flag in ["-X", "-XX"] {
+        let out = run(TDPMAP, &args(&["--backend", "task-diag", flag, &me]));
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            err,
+            "tdpmap: --backend task-diag lists pmap and pmap -x only: -X and -XX \
+             print smaps fields that task_diag does not carry\n"
+        );
+    }
+    // Without /proc/task_diag, task-diag fails and auto reads procfs; the
+    // VM runs these against the kernel that has it (selftests/vm/run.sh).
+    if std::path::Path::new("/proc/task_diag").exists() {
+        eprintln!("/proc/task_diag exists: its absence is not tested here");
+        return;
+    }
+    let out = run(TDPMAP, &args(&["--backend", "task-diag", &me]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("tdpmap: cannot open /proc/task_diag: ") && err.lines().count() == 1,
+        "{err:?}"
+    );
+    let auto = run(TDPMAP, &args(&["--backend", "auto", &me]));
+    assert_eq!(auto.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&auto.stdout).starts_with(&format!("{me}:   ")));
+}
+
+#[test]
 fn unsupported_options() {
     for bad in [
         &["-d", "1"][..],
         &["-q", "1"],
         &["--range=1", "1"],
         &["-x", "-X", "1"],
+        &["--backend", "kernel", "1"],
+        &["1", "--backend"],
         &["x1"],
         &[],
     ] {

@@ -100,15 +100,17 @@ fail() {
 }
 
 # backend PAIR SIDE CMD...: says whether CMD (the program of PAIR's SIDE)
-# opened /proc/task_diag, or read procfs only: a client with a procfs
-# fallback must not pass for task_diag. Sets $last_backend.
+# had a request taken by /proc/task_diag, or read procfs only: a client
+# with a procfs fallback must not pass for task_diag. Sets $last_backend.
 backend() {
 	local pair=$1 side=$2
 	shift 2
 	last_backend=procfs
-	strace -f -e trace=open,openat -o "$tmp/opens" "$@" > /dev/null 2>&1
-	# A successful open only: a fallback tries it first.
-	if grep -Eq '"/proc/task_diag".*= [0-9]+$' "$tmp/opens"; then
+	strace -f -y -e trace=write -o "$tmp/writes" "$@" > /dev/null 2>&1
+	# A write of a request that succeeded: a client opens the file before
+	# it falls back, and a kernel that refuses the request (tdpmap's VMA
+	# on a kernel without the group) fails the write with EINVAL.
+	if grep -Eq 'write\([0-9]+</proc/task_diag>, .* = [0-9]+$' "$tmp/writes"; then
 		last_backend=task_diag
 	fi
 	echo "BACKEND $pair $side $last_backend"
@@ -254,7 +256,7 @@ for want in "${steps[@]}"; do
 			done
 			backend pmap-x b $tdpmap_cmd -x $$
 			if [ "$last_backend" != task_diag ]; then
-				echo "NOTE pmap-x: tdpmap did not open /proc/task_diag (it has no task_diag backend until the VMA group is done): its side is tdpmap on its procfs fallback (/proc/PID/maps and smaps), not task_diag"
+				echo "NOTE pmap-x: /proc/task_diag took no request of tdpmap (a kernel without the VMA group refuses it): its side is tdpmap on its procfs fallback (/proc/PID/maps and smaps), not task_diag"
 			fi
 			pair pmap-x "${#pids[@]}" "$runs" 1 $pmap -x "${pids[@]}" -- \
 				$tdpmap_cmd -x "${pids[@]}"

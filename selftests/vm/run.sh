@@ -4,14 +4,16 @@
 # The in-VM test runner: run by `cargo xtask test` as root inside the guest,
 # it prints TAP that the xtask counts. Arguments: the expected `uname -r` and
 # `uname -v` of the kernel that was just built, the directory of the built
-# selftests, the tdps binary, and the client's `backends` test, which
-# compares its task_diag and procfs backends for every group and strategy.
+# selftests, the tdps binary, the client's `backends` test, which
+# compares its task_diag and procfs backends for every group and strategy,
+# and the tdpmap binary.
 
 want_release=$1
 want_version=$2
 bin_dir=${3:-}
 tdps=${4:-}
 backends=${5:-}
+tdpmap=${6:-}
 n=0
 fails=0
 
@@ -162,6 +164,130 @@ if [ -n "$tdps" ]; then
 	no_cpu /tmp/tdps.out
 	same "tdps aux shows the sleepers as ps aux does" compare_rows /tmp/ps.out /tmp/tdps.out
 	pkill -x sleep
+fi
+
+# tdpmap's task_diag backend against procps pmap, pmap -x and pmap -x of
+# a thread, on quiet processes of ours: two sleepers, a sleeper run from
+# a copy of sleep deleted since, and a python3 process with a named
+# anonymous mapping (a "/" in its name), shared anonymous memory, a
+# System V segment and a second thread; and kthreadd, whose VMA attribute
+# is empty. --backend task-diag never falls back to procfs (a kernel that
+# refuses the VMA group makes tdpmap fail), and strace checks that it
+# read no maps or smaps file.
+td_helper='
+import ctypes, mmap, sys, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong,
+                       ctypes.c_ulong, ctypes.c_char_p]
+libc.shmat.restype = ctypes.c_void_p
+n = 8 * 4096
+p = libc.mmap(None, n, 3, 0x22, -1, 0)
+ctypes.memset(p, 1, 4096)
+# PR_SET_VMA, PR_SET_VMA_ANON_NAME: EINVAL without CONFIG_ANON_VMA_NAME
+named = libc.prctl(0x53564d41, 0, p, n, b"tdpmap/vm") == 0
+if not named and ctypes.get_errno() != 22:
+    sys.exit("PR_SET_VMA_ANON_NAME failed: errno %d" % ctypes.get_errno())
+shared = mmap.mmap(-1, 4 * 4096, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)
+shared[0:4096] = b"s" * 4096
+shmid = libc.shmget(0, 3 * 4096, 0o1600)
+if shmid < 0:
+    sys.exit("shmget failed: errno %d" % ctypes.get_errno())
+libc.shmat(shmid, None, 0)
+libc.shmctl(shmid, 0, None)
+t = threading.Thread(target=time.sleep, args=(1000,), daemon=True)
+t.start()
+with open(sys.argv[1], "w") as f:
+    f.write("%d %d\n" % (t.native_id, named))
+time.sleep(1000)
+'
+
+td_pmap_same() {
+	# td_pmap_same OUT ARGS...: pmap and tdpmap --backend task-diag give
+	# the same output (more than a header) and the same status
+	pmap "$@" > /tmp/pmap.out 2> /tmp/pmap.err
+	want=$?
+	"$tdpmap" --backend task-diag "$@" > /tmp/tdpmap.out 2> /tmp/tdpmap.err
+	got=$?
+	if [ "$want" -ne "$got" ]; then
+		echo "pmap exited $want, tdpmap $got: $(head -c 500 /tmp/tdpmap.err)"
+		return 1
+	fi
+	[ "$want" -eq 0 ] && compare /tmp/pmap.out /tmp/tdpmap.out
+}
+
+if [ -n "$tdpmap" ]; then
+	sleep 1001 &
+	td_sleep=$!
+	cp "$(command -v sleep)" /tmp/td-sleep
+	/tmp/td-sleep 1002 &
+	td_deleted=$!
+	rm -f /tmp/td-helper.tid
+	td_python=
+	if command -v python3 > /dev/null; then
+		python3 -c "$td_helper" /tmp/td-helper.tid &
+		td_python=$!
+		i=0
+		while [ ! -s /tmp/td-helper.tid ] && [ $i -lt 240 ] && kill -0 $td_python 2> /dev/null; do
+			sleep 0.5
+			i=$((i + 1))
+		done
+	fi
+	read -r td_tid td_named < /tmp/td-helper.tid 2> /dev/null
+	if [ -n "$td_tid" ]; then
+		ok "tdpmap's helper has an anonymous mapping to name, shared memory and a thread"
+	else
+		not_ok "tdpmap's helper has an anonymous mapping to name, shared memory and a thread" \
+			"python3: $(command -v python3 || echo missing); the helper did not start"
+	fi
+	# Deleted once it runs: the helper's start gave it the time to.
+	i=0
+	while [ "$(readlink /proc/$td_deleted/exe)" != /tmp/td-sleep ] && [ $i -lt 60 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	rm -f /tmp/td-sleep
+	for pid in $td_sleep $td_deleted $td_python; do
+		name=$(cat /proc/$pid/comm)
+		same "tdpmap --backend task-diag PID ($name) matches pmap" td_pmap_same "$pid"
+		same "tdpmap --backend task-diag -x PID ($name) matches pmap -x" td_pmap_same -x "$pid"
+	done
+	if [ -n "$td_tid" ]; then
+		same "tdpmap --backend task-diag -x TID (a thread) matches pmap -x" \
+			td_pmap_same -x "$td_tid"
+		for want in "vm]" "zero (deleted)" "[ shmid=0x"; do
+			if [ "$want" = "vm]" ] && [ "$td_named" != 1 ]; then
+				ok "tdpmap -x of the helper shows '$want' # SKIP no CONFIG_ANON_VMA_NAME"
+			elif grep -qF "$want" /tmp/tdpmap.out; then
+				ok "tdpmap -x of the helper shows '$want'"
+			else
+				not_ok "tdpmap -x of the helper shows '$want'" "$(cat /tmp/tdpmap.out)"
+			fi
+		done
+	fi
+	td_pmap_same $td_deleted > /dev/null 2>&1
+	if grep -q "td-sleep (deleted)$" /tmp/tdpmap.out; then
+		ok "tdpmap shows the deleted program as pmap does"
+	else
+		not_ok "tdpmap shows the deleted program as pmap does" "$(cat /tmp/tdpmap.out)"
+	fi
+	same "tdpmap --backend task-diag of several pids and kthreadd matches pmap" \
+		td_pmap_same $td_sleep 2 $td_deleted $td_python $td_sleep
+	same "tdpmap --backend task-diag -x of several pids and kthreadd matches pmap -x" \
+		td_pmap_same -x $td_sleep 2 $td_deleted $td_python
+	strace -f -e trace=openat -o /tmp/tdpmap.strace \
+		"$tdpmap" --backend task-diag -x $td_sleep $td_python > /dev/null 2>&1
+	if grep -q '"/proc/task_diag".* = [0-9]*$' /tmp/tdpmap.strace &&
+		! grep -Eq '"/proc/[0-9]+/s?maps"' /tmp/tdpmap.strace; then
+		ok "tdpmap --backend task-diag -x read /proc/task_diag and no maps or smaps"
+	else
+		not_ok "tdpmap --backend task-diag -x read /proc/task_diag and no maps or smaps" \
+			"$(grep -E 'task_diag|maps' /tmp/tdpmap.strace | head -20)"
+	fi
+	kill $td_sleep $td_deleted $td_python 2> /dev/null
+	wait $td_sleep $td_deleted $td_python 2> /dev/null
 fi
 
 if [ -n "$backends" ]; then

@@ -530,9 +530,18 @@ struct Clients {
 /// The client programs of the benchmark.
 pub const CLIENT_BINS: &[&str] = &["tdps", "tdpmap"];
 
-/// The `cargo build` arguments that build [`CLIENT_BINS`].
+/// The `cargo build` arguments that build [`CLIENT_BINS`] for the
+/// benchmark, optimised.
 pub fn client_build_args() -> Vec<&'static str> {
-    let mut args = vec!["build", "--quiet", "--release", "-p", "task-diag"];
+    let mut args = client_debug_build_args();
+    args.insert(2, "--release");
+    args
+}
+
+/// The `cargo build` arguments that build [`CLIENT_BINS`] unoptimised, for
+/// the tests in the guest (`selftests/vm/run.sh`).
+pub fn client_debug_build_args() -> Vec<&'static str> {
+    let mut args = vec!["build", "--quiet", "-p", "task-diag"];
     for bin in CLIENT_BINS {
         args.extend(["--bin", bin]);
     }
@@ -854,6 +863,15 @@ mod tests {
             ["build", "--quiet", "--release", "-p", "task-diag"]
         );
         assert_eq!(&args[5..], ["--bin", "tdps", "--bin", "tdpmap"]);
+        // The tests' build: the same without --release.
+        let debug = client_debug_build_args();
+        assert_eq!(
+            debug,
+            args.iter()
+                .filter(|&&a| a != "--release")
+                .copied()
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -291,15 +291,16 @@ fn vm_tests(built: &build::Built) -> Tally {
             return Tally::one(false);
         }
     };
-    let tdps_ok = run::succeeds_verbose(
+    let clients_ok = run::succeeds_verbose(
         Command::new("cargo")
-            .args(["build", "--quiet", "-p", "task-diag", "--bin", "tdps"])
+            .args(crate::bench::client_debug_build_args())
             .current_dir(&root),
     );
-    if !tdps_ok {
+    if !clients_ok {
         return Tally::one(false);
     }
     let tdps = root.join("target/debug/tdps");
+    let tdpmap = root.join("target/debug/tdpmap");
     let backends = match test_binary(&root, "task-diag", "backends") {
         Ok(path) => path,
         Err(e) => {
@@ -316,6 +317,7 @@ fn vm_tests(built: &build::Built) -> Tally {
         bin_dir.to_string_lossy().into_owned(),
         tdps.to_string_lossy().into_owned(),
         backends.to_string_lossy().into_owned(),
+        tdpmap.to_string_lossy().into_owned(),
     ];
     let opts = vm::options(2, "2G");
     match vm::boot(built, &opts, &cmd, true) {

@@ -76,8 +76,10 @@ const MNEMONICS: [(&[u8; 2], u32); 28] = [
     (b"mg", TASK_DIAG_VMA_F_MERGEABLE),
 ];
 
-/// One memory mapping, as `struct task_diag_vma` describes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One memory mapping, as `struct task_diag_vma` describes it: read from
+/// maps or smaps here, or decoded from a `TASK_DIAG_VMA` record by the
+/// task_diag reader ([`Task::vmas`](crate::Task::vmas)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Vma {
     /// First address of the mapping.
     pub start: u64,

@@ -23,7 +23,9 @@
 //! backends give the same `comm` and the same `name`.
 //! STAT holds a process's totals for a process (`/proc/PID/stat`) and a
 //! thread's own for a thread (`/proc/PID/task/TID/stat`), as task_diag
-//! sends them; VMA is not supported here.
+//! sends them. VMA and VMA_STAT are refused ([`Error::UnsupportedGroups`]):
+//! [`maps`] reads a process's `maps` and `smaps` into the [`Vma`](maps::Vma)
+//! records the task_diag backend decodes.
 //!
 //! A task that ends between the listing and the reading of its files
 //! (`ENOENT` or `ESRCH`) is skipped; other errors are returned. Unlike the

@@ -2,7 +2,10 @@
 
 //! The command line, read as pmap 4.0.2 reads it (getopt_long over
 //! `xXrdqA:hVcC:nN:p`, options anywhere before `--`, pids as `strtoul(3)`
-//! with base 0, `/proc/PID` accepted).
+//! with base 0, `/proc/PID` accepted), and tdpmap's own
+//! `--backend auto|task-diag|procfs`.
+
+use task_diag::BackendChoice;
 
 /// Which listing to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +30,9 @@ pub struct Options {
     pub format: Format,
     /// The pids, in the order given, repeats kept.
     pub pids: Vec<i32>,
+    /// `--backend`: where the processes and their mappings are read
+    /// (auto when not given).
+    pub backend: BackendChoice,
 }
 
 /// A command line that cannot be run: the one-line message, without the
@@ -38,6 +44,10 @@ pub struct ArgError(pub String);
 const WITH_ARGUMENT: &[u8] = b"ACN";
 /// Options of pmap 4.0.2 that tdpmap does not implement.
 const UNSUPPORTED_SHORT: &[u8] = b"dqAhVcCnNp";
+/// The long options tdpmap takes: pmap's `--extended`, and `--backend`,
+/// which takes an argument.
+const SUPPORTED_LONG: [&str; 2] = ["extended", "backend"];
+
 /// Long options of pmap 4.0.2 other than `--extended`, with whether they
 /// take an argument.
 const UNSUPPORTED_LONG: &[(&str, bool)] = &[
@@ -89,6 +99,18 @@ fn pid_of(arg: &str) -> Result<Option<i32>, ArgError> {
     }
 }
 
+/// The backend named by the argument of `--backend`.
+fn backend_of(value: &str) -> Result<BackendChoice, ArgError> {
+    match value {
+        "auto" => Ok(BackendChoice::Auto),
+        "task-diag" | "task_diag" => Ok(BackendChoice::TaskDiag),
+        "procfs" => Ok(BackendChoice::Procfs),
+        _ => Err(ArgError(format!(
+            "unknown backend {value:?}: use auto, task-diag or procfs"
+        ))),
+    }
+}
+
 /// Reads the arguments after the program's name.
 pub fn parse<I, S>(args: I) -> Result<Options, ArgError>
 where
@@ -101,6 +123,7 @@ where
     }
     let mut x = false;
     let mut big_x = 0u32;
+    let mut backend = BackendChoice::Auto;
     let mut operands = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -109,8 +132,12 @@ where
             break;
         }
         if let Some(long) = arg.strip_prefix("--") {
-            let name = long.split_once('=').map_or(long, |(n, _)| n);
-            let mut matches: Vec<&str> = std::iter::once("extended")
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (long, None),
+            };
+            let mut matches: Vec<&str> = SUPPORTED_LONG
+                .into_iter()
                 .chain(UNSUPPORTED_LONG.iter().map(|(n, _)| *n))
                 .filter(|n| n.starts_with(name))
                 .collect();
@@ -118,11 +145,20 @@ where
                 matches = vec![matches[exact]];
             }
             match matches[..] {
-                ["extended"] if !long.contains('=') => x = true,
+                ["extended"] if value.is_none() => x = true,
                 ["extended"] => {
                     return Err(ArgError(
                         "option '--extended' doesn't allow an argument".into(),
                     ))
+                }
+                ["backend"] => {
+                    let value = match value {
+                        Some(v) => v,
+                        None => iter.next().ok_or_else(|| {
+                            ArgError("option '--backend' requires an argument".into())
+                        })?,
+                    };
+                    backend = backend_of(value)?;
                 }
                 [one] => return Err(ArgError(format!("unsupported option: --{one}"))),
                 [] => return Err(ArgError(format!("unrecognized option: {arg}"))),
@@ -174,7 +210,11 @@ where
         (false, 1) => Format::Smaps { all: false },
         (false, _) => Format::Smaps { all: true },
     };
-    Ok(Options { format, pids })
+    Ok(Options {
+        format,
+        pids,
+        backend,
+    })
 }
 
 #[cfg(test)]
@@ -195,7 +235,8 @@ mod tests {
             ok(&["12", "7", "12"]),
             Options {
                 format: Format::Default,
-                pids: vec![12, 7, 12]
+                pids: vec![12, 7, 12],
+                backend: BackendChoice::Auto,
             }
         );
         assert_eq!(ok(&["-x", "1"]).format, Format::Extended);
@@ -212,6 +253,38 @@ mod tests {
             vec![42, 16, 8]
         );
         assert_eq!(ok(&["2147483647"]).pids, vec![i32::MAX]);
+    }
+
+    #[test]
+    fn backends() {
+        assert_eq!(ok(&["1"]).backend, BackendChoice::Auto);
+        assert_eq!(
+            ok(&["--backend", "task-diag", "-x", "1"]).backend,
+            BackendChoice::TaskDiag
+        );
+        assert_eq!(
+            ok(&["1", "--backend=procfs"]).backend,
+            BackendChoice::Procfs
+        );
+        assert_eq!(
+            ok(&["--back=task_diag", "1"]).backend,
+            BackendChoice::TaskDiag
+        );
+        let last = ok(&["--backend", "procfs", "--backend", "auto", "7"]);
+        assert_eq!((last.backend, last.pids), (BackendChoice::Auto, vec![7]));
+        // The pid after it is not taken for its argument.
+        assert_eq!(
+            err(&["--backend", "12"]),
+            "unknown backend \"12\": use auto, task-diag or procfs"
+        );
+        assert_eq!(
+            err(&["1", "--backend"]),
+            "option '--backend' requires an argument"
+        );
+        assert_eq!(
+            err(&["--backend=", "1"]),
+            "unknown backend \"\": use auto, task-diag or procfs"
+        );
     }
 
     #[test]

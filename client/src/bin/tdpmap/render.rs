@@ -13,7 +13,7 @@
 //! MODE is the perms column with `p` made `-` and a fifth `-`. NAME is
 //! pmap's `mapping_name()`: `  [ shmid=0xINODE ]` for System V shared
 //! memory, the text after the last `/`, `  [ stack ]` for the mapping that
-//! holds the start of the stack, else `  [ anon ]`.
+//! holds the start of the stack ([`Process::is_stack`]), else `  [ anon ]`.
 //!
 //! Like pmap, the `-X` columns, their widths and their totals carry over
 //! from one process to the next of a run: widths only grow, totals are
@@ -61,7 +61,7 @@ fn mapping_name(vma: &Vma, proc: &Process, naming: Naming) -> Vec<u8> {
             b"/".to_vec()
         };
     }
-    if proc.start_stack >= vma.start && proc.start_stack <= vma.end {
+    if proc.is_stack(vma) {
         b"  [ stack ]".to_vec()
     } else {
         b"  [ anon ]".to_vec()
@@ -310,6 +310,7 @@ impl SmapsListing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Stack;
     use task_diag::procfs::maps::{parse_maps, parse_smaps};
 
     const NAMING: Naming = Naming {
@@ -320,8 +321,10 @@ mod tests {
     fn proc() -> Process {
         Process {
             tgid: 10,
-            start_stack: 0x7ffc00001100,
-            ..Process::default()
+            cmdline: Vec::new(),
+            comm: Vec::new(),
+            zombie: false,
+            stack: Stack::Start(0x7ffc00001100),
         }
     }
 

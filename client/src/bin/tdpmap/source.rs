@@ -2,21 +2,15 @@
 
 //! Where processes and their mappings come from.
 //!
-//! [`Source`] is what the renderer needs: the identity of a process (its
-//! thread group id, command line, command name, whether a zombie, and the
-//! start of its stack, which pmap uses to tell `[ stack ]` from `[ anon ]`)
-//! and its mappings as [`Vma`] records, with [`VmaStat`](task_diag::procfs::maps::VmaStat)
-//! for `-x`, or as [`SmapsEntry`] blocks for `-X`.
+//! [`Source`] is what the renderer needs of one pid: a [`Listing`], the
+//! identity of its process (thread group id, command line, command name,
+//! whether a zombie, and how to tell its stack, which pmap prints as
+//! `[ stack ]` rather than `[ anon ]`) and its mappings, as [`Vma`]
+//! records (with [`VmaStat`](task_diag::VmaStat) for `-x`) or as
+//! [`SmapsEntry`] blocks (for `-X`).
 //!
-//! [`ProcfsSource`] reads `/proc/PID/{stat,status,cmdline,maps,smaps}`. A
-//! task_diag source plugs in as another implementation: `maps` from the
-//! VMA group (VMA_STAT added when `with_stat`), `process` from BASE, NAME
-//! and CMDLINE. What task_diag does not carry it takes from procfs, as
-//! [`ProcfsSource`] does: the start of the stack (field 28 of
-//! `/proc/PID/stat`; no group has it), and the whole of `smaps` for `-X`,
-//! whose columns (`KernelPageSize`, `Pss_Dirty`, `LazyFree`, `SwapPss`,
-//! `Locked`, `THPeligible`...) and VmFlags mnemonics go beyond
-//! `struct task_diag_vma_stat` and the numbered VMA flags.
+//! [`ProcfsSource`] reads `/proc/PID/{status,stat,cmdline}` and `maps` or
+//! `smaps`, as pmap does. The task_diag source is in [`crate::diag`].
 
 use std::fs;
 use std::io;
@@ -24,8 +18,24 @@ use std::path::{Path, PathBuf};
 
 use task_diag::procfs::maps::{read_maps, read_smaps, SmapsEntry, Vma};
 
+/// How the renderer tells the mapping of the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// The start of the stack (field 28 of `/proc/PID/stat`, 0 when not
+    /// known): pmap's `[ stack ]` is every mapping without a `/` in its
+    /// name that holds it, its end included.
+    Start(u64),
+    /// The mappings the kernel named `[stack]`: it names so the mapping
+    /// that holds the start of the stack, by pmap's own test
+    /// (`vma_is_initial_stack()`: `vm_start <= start_stack <= vm_end`),
+    /// unless the mapping has another name (a file, `[heap]`, `[vdso]`, an
+    /// `[anon_shmem:...]`), which only a process that moved its start of
+    /// the stack into one (`PR_SET_MM_START_STACK`) can make happen.
+    Named,
+}
+
 /// One process to list, as pmap's header and mapping names need it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Process {
     /// The thread group id: the pid printed, whose mappings are read.
     pub tgid: i32,
@@ -36,23 +46,60 @@ pub struct Process {
     pub comm: Vec<u8>,
     /// Whether the process is a zombie.
     pub zombie: bool,
-    /// The address of the start of the stack (field 28 of stat), 0 when
-    /// unknown.
-    pub start_stack: u64,
+    /// How its stack is told.
+    pub stack: Stack,
 }
+
+impl Process {
+    /// Whether pmap names `vma`, whose name has no `/`, `[ stack ]`.
+    pub fn is_stack(&self, vma: &Vma) -> bool {
+        match self.stack {
+            Stack::Start(at) => vma.start <= at && at <= vma.end,
+            Stack::Named => vma.name == b"[stack]",
+        }
+    }
+}
+
+/// What a listing reads of each process's mappings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The mappings alone (`pmap`).
+    Maps,
+    /// The mappings with their statistics (`pmap -x`).
+    MapsWithStat,
+    /// Every smaps field (`pmap -X`, `-XX`).
+    Smaps,
+}
+
+/// The mappings of a process, in address order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mappings {
+    /// For [`Detail::Maps`] and [`Detail::MapsWithStat`].
+    Vmas(Vec<Vma>),
+    /// For [`Detail::Smaps`].
+    Smaps(Vec<SmapsEntry>),
+}
+
+/// What is listed of one pid: its process, and its mappings or the error
+/// of reading them (pmap prints the header, then fails with status 1).
+#[derive(Debug)]
+pub struct Listing {
+    /// The process.
+    pub process: Process,
+    /// Its mappings, or why they could not be read.
+    pub mappings: io::Result<Mappings>,
+}
+
+/// A failure that ends the run: the one-line message, without the
+/// program's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError(pub String);
 
 /// A source of processes and mappings.
 pub trait Source {
-    /// The process of `pid` (a process or thread id), `None` when there is
-    /// no such task.
-    fn process(&mut self, pid: i32) -> Option<Process>;
-
-    /// The mappings of the process `tgid` in address order, with their
-    /// statistics when `with_stat`.
-    fn maps(&mut self, tgid: i32, with_stat: bool) -> io::Result<Vec<Vma>>;
-
-    /// The smaps blocks of the process `tgid`, in address order.
-    fn smaps(&mut self, tgid: i32) -> io::Result<Vec<SmapsEntry>>;
+    /// The listing of `pid` (a process or thread id) with the mappings of
+    /// `detail`; `None` when there is no such process.
+    fn list(&mut self, pid: i32, detail: Detail) -> Result<Option<Listing>, SourceError>;
 }
 
 /// The fields of `/proc/PID/stat` pmap uses: command name, state letter,
@@ -93,8 +140,10 @@ impl ProcfsSource {
     }
 }
 
-impl Source for ProcfsSource {
-    fn process(&mut self, pid: i32) -> Option<Process> {
+impl ProcfsSource {
+    /// The process of `pid` (a process or thread id), `None` when there is
+    /// no such task.
+    pub fn process(&self, pid: i32) -> Option<Process> {
         let dir = self.root.join(pid.to_string());
         let status = fs::read(dir.join("status")).ok()?;
         let tgid = parse_tgid(&status).unwrap_or(pid);
@@ -113,23 +162,31 @@ impl Source for ProcfsSource {
             cmdline,
             comm,
             zombie: state == b'Z',
-            start_stack,
+            stack: Stack::Start(start_stack),
         })
     }
 
-    fn maps(&mut self, tgid: i32, with_stat: bool) -> io::Result<Vec<Vma>> {
-        if with_stat {
-            Ok(read_smaps(&self.root, tgid)?
-                .into_iter()
-                .map(|e| e.vma)
-                .collect())
-        } else {
-            read_maps(&self.root, tgid)
-        }
+    /// The mappings of the process `tgid` that `detail` needs.
+    pub fn mappings(&self, tgid: i32, detail: Detail) -> io::Result<Mappings> {
+        Ok(match detail {
+            Detail::Maps => Mappings::Vmas(read_maps(&self.root, tgid)?),
+            Detail::MapsWithStat => Mappings::Vmas(
+                read_smaps(&self.root, tgid)?
+                    .into_iter()
+                    .map(|e| e.vma)
+                    .collect(),
+            ),
+            Detail::Smaps => Mappings::Smaps(read_smaps(&self.root, tgid)?),
+        })
     }
+}
 
-    fn smaps(&mut self, tgid: i32) -> io::Result<Vec<SmapsEntry>> {
-        read_smaps(&self.root, tgid)
+impl Source for ProcfsSource {
+    fn list(&mut self, pid: i32, detail: Detail) -> Result<Option<Listing>, SourceError> {
+        Ok(self.process(pid).map(|process| {
+            let mappings = self.mappings(process.tgid, detail);
+            Listing { process, mappings }
+        }))
     }
 }
 
@@ -157,14 +214,32 @@ mod tests {
         let p = src.process(me).unwrap();
         assert_eq!(p.tgid, me);
         assert!(!p.zombie);
-        assert_ne!(p.start_stack, 0);
-        let vmas = src.maps(me, false).unwrap();
-        assert!(vmas
-            .iter()
-            .any(|v| v.name == b"[stack]" && v.start <= p.start_stack && p.start_stack <= v.end));
-        let with_stat = src.maps(me, true).unwrap();
+        assert!(matches!(p.stack, Stack::Start(at) if at != 0));
+        let Some(Listing {
+            process,
+            mappings: Ok(Mappings::Vmas(vmas)),
+        }) = src.list(me, Detail::Maps).unwrap()
+        else {
+            panic!("no maps of this process");
+        };
+        assert_eq!(process, p);
+        let stack = vmas.iter().find(|v| v.name == b"[stack]").unwrap();
+        assert!(p.is_stack(stack));
+        assert!(Process {
+            stack: Stack::Named,
+            ..p.clone()
+        }
+        .is_stack(stack));
+        assert!(vmas.iter().filter(|v| p.is_stack(v)).count() == 1);
+        let Ok(Mappings::Vmas(with_stat)) = src.mappings(me, Detail::MapsWithStat) else {
+            panic!("no smaps of this process");
+        };
         assert!(with_stat.iter().all(|v| v.stat.is_some()));
         assert!(with_stat.iter().any(|v| v.stat.unwrap().resident > 0));
-        assert!(src.process(0).is_none());
+        assert!(matches!(
+            src.mappings(me, Detail::Smaps),
+            Ok(Mappings::Smaps(e)) if !e.is_empty()
+        ));
+        assert!(src.list(0, Detail::Maps).unwrap().is_none());
     }
 }
