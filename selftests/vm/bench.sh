@@ -15,6 +15,10 @@
 #   SIZES: ascending task counts, comma separated; MAIN: the one of them at
 #   which every pair runs (the others measure only the scaling pair); TDPS
 #   and TDPMAP: the client programs, empty when not built.
+#
+# Before the steps, the maps and smaps pairs run over MAPS_PROCS processes
+# of one thread with MAPS_EXTRA more mappings each (fork --maps), which
+# are then ended, so that the steps count only their own tasks.
 
 set -u
 bin=$1
@@ -174,6 +178,49 @@ if [ -n "$tdpmap" ]; then
 	tdpmap_cmd=$(stage tdpmap "$tdpmap")
 fi
 
+# wait_ready FILE PID: waits until the fork helper PID wrote "ready" to
+# FILE; fails when it exits first.
+wait_ready() {
+	while ! grep -q ready "$1" 2>/dev/null; do
+		if ! kill -0 "$2" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+# The pairs of the VMA group (maps, smaps, perf-startup) need a kernel
+# that takes a VMA request; one that refuses it is said once.
+vma=1
+if ! $tda one --pid 1 --quiet --groups base,vma,vma-stat > /dev/null 2> "$tmp/err"; then
+	vma=
+	echo "NOTE the kernel refuses the VMA group ($(head -c 200 "$tmp/err")): the maps, smaps and perf-startup pairs were left out"
+fi
+
+# maps and smaps: every process's /proc/PID/maps (smaps) read to its end,
+# against one ALL dump of VMA (and VMA_STAT), over 1,000 processes of one
+# thread, each with 50 mappings more than fork's own dozen.
+maps_procs=1000
+maps_extra=50
+if [ -n "$vma" ]; then
+	echo "creating $maps_procs processes with $maps_extra more mappings each" >&2
+	"$bin/fork" --maps "$maps_extra" "$maps_procs" 1 > "$tmp/fork.maps" 2>&2 &
+	maps_fork=$!
+	if wait_ready "$tmp/fork.maps" "$maps_fork"; then
+		p=$(ls -d /proc/[0-9]* | wc -l)
+		m=$(cat /proc/[0-9]*/maps 2>/dev/null | wc -l)
+		echo "NOTE maps, smaps: $p processes, $maps_procs of them of fork --maps $maps_extra; $m mappings, $((m / p)) a process on average"
+		pair maps "$p" "$runs" 1 $tpa --whole maps -- \
+			$tda all --quiet --groups base,vma
+		pair smaps "$p" "$runs" 1 $tpa --whole smaps -- \
+			$tda all --quiet --groups base,vma,vma-stat
+	else
+		echo "NOTE fork --maps $maps_extra failed: the maps and smaps pairs were left out"
+	fi
+	kill -TERM "$maps_fork" 2>/dev/null
+	wait "$maps_fork"
+fi
+
 forks=()
 IFS=, read -r -a steps <<< "$sizes"
 for want in "${steps[@]}"; do
@@ -191,13 +238,10 @@ for want in "${steps[@]}"; do
 		echo "creating $procs processes of $tpp threads (to $want tasks)" >&2
 		"$bin/fork" "$procs" "$tpp" > "$tmp/fork.$want" 2>&2 &
 		forks+=($!)
-		while ! grep -q ready "$tmp/fork.$want" 2>/dev/null; do
-			if ! kill -0 "${forks[-1]}" 2>/dev/null; then
-				echo "NOTE fork helper failed at $want tasks"
-				break 2
-			fi
-			sleep 0.5
-		done
+		if ! wait_ready "$tmp/fork.$want" "${forks[-1]}"; then
+			echo "NOTE fork helper failed at $want tasks"
+			break
+		fi
 	fi
 	n=$(count_tasks)
 	echo "TASKS $n"
@@ -230,6 +274,14 @@ for want in "${steps[@]}"; do
 		# groups that carry it.
 		pair aux-reads "$p" "$runs" 1 $tpa stat,status,statm,cmdline -- \
 			$tda all --quiet --groups base,cred,stat,statm,cmdline
+		# What perf reads at its start: the task/ directory of each
+		# process, the stat of each thread and the maps of each
+		# process, against one dump of every thread with BASE and VMA
+		# (the maps come once a process, with its leader).
+		if [ -n "$vma" ]; then
+			pair perf-startup "$n" "$runs" 1 $tpa --threads --process maps stat -- \
+				$tda All --quiet --groups base,vma
+		fi
 		if [ -n "$tdps" ]; then
 			# tdps makes some 100 system calls: strace costs
 			# little on its real command lines.

@@ -33,6 +33,9 @@ pub const PAIRS: &[&str] = &[
     "ps-aux",
     "ps-ef",
     "pmap-x",
+    "maps",
+    "smaps",
+    "perf-startup",
 ];
 
 /// The commands of each pair, as the report names them.
@@ -52,6 +55,18 @@ fn commands(name: &str) -> (&'static str, &'static str) {
         "ps-aux" => ("ps aux", "tdps aux"),
         "ps-ef" => ("ps -ef", "tdps -ef"),
         "pmap-x" => ("pmap -x PID... (user processes)", "tdpmap -x PID..."),
+        "maps" => (
+            "task_proc_all --whole maps",
+            "task_diag_all all --quiet --groups base,vma",
+        ),
+        "smaps" => (
+            "task_proc_all --whole smaps",
+            "task_diag_all all --quiet --groups base,vma,vma-stat",
+        ),
+        "perf-startup" => (
+            "task_proc_all --threads --process maps stat",
+            "task_diag_all All --quiet --groups base,vma",
+        ),
         _ => ("?", "?"),
     }
 }
@@ -61,7 +76,9 @@ pub fn target(name: &str) -> Option<f64> {
     match name {
         "aux-reads" => Some(10.0),
         "ps-aux" | "ps-ef" => Some(20.0),
-        "pmap-x" => Some(5.0),
+        "pmap-x" | "maps" => Some(5.0),
+        "smaps" => Some(2.0),
+        "perf-startup" => Some(10.0),
         _ => None,
     }
 }
@@ -731,7 +748,12 @@ mod tests {
         BACKEND pmap-x b procfs\n\
         NOTE pmap-x: tdpmap has no task_diag backend yet\n\
         RESULT pmap-x a 10010 9.0\nRESULT pmap-x b 10010 6.0\n\
-        SYSCALLS pmap-x a 10010 90000\nSYSCALLS pmap-x b 10010 60000\n";
+        SYSCALLS pmap-x a 10010 90000\nSYSCALLS pmap-x b 10010 60000\n\
+        RESULT maps a 1050 2.0\nRESULT maps b 1050 0.25\n\
+        SYSCALLS maps a 1050 5200\nSYSCALLS maps b 1050 70\n\
+        RESULT smaps a 1050 6.0\nRESULT smaps b 1050 4.0\n\
+        RESULT perf-startup a 30080 4.0\nRESULT perf-startup b 30080 0.5\n\
+        SYSCALLS perf-startup a 30080 150000\nSYSCALLS perf-startup b 30080 900\n";
 
     #[test]
     fn parses_the_new_pairs_targets_and_backends() {
@@ -773,6 +795,33 @@ mod tests {
         assert_eq!((ps_ef.a.as_str(), ps_ef.b.as_str()), ("ps -ef", "tdps -ef"));
         assert!((ps_ef.ratio - 30.0).abs() < 1e-9);
         assert_eq!(ps_ef.meets_target, Some(true));
+
+        // The pairs of the VMA group: maps 8x against 5x, smaps 1.5x
+        // against 2x, perf-startup 8x against 10x.
+        let maps = get("maps");
+        assert_eq!(
+            (maps.a.as_str(), maps.b.as_str()),
+            (
+                "task_proc_all --whole maps",
+                "task_diag_all all --quiet --groups base,vma"
+            )
+        );
+        assert_eq!(maps.tasks, 1050);
+        assert_eq!((maps.syscalls_a, maps.syscalls_b), (Some(5200), Some(70)));
+        assert_eq!((maps.target, maps.meets_target), (Some(5.0), Some(true)));
+        let smaps = get("smaps");
+        assert_eq!(
+            smaps.b,
+            "task_diag_all all --quiet --groups base,vma,vma-stat"
+        );
+        assert!((smaps.ratio - 1.5).abs() < 1e-9);
+        assert_eq!((smaps.target, smaps.meets_target), (Some(2.0), Some(false)));
+        assert_eq!(smaps.target_text(), "2x MISSED");
+        let perf = get("perf-startup");
+        assert_eq!(perf.a, "task_proc_all --threads --process maps stat");
+        assert_eq!(perf.b, "task_diag_all All --quiet --groups base,vma");
+        assert_eq!(perf.tasks, 30080);
+        assert_eq!((perf.target, perf.meets_target), (Some(10.0), Some(false)));
 
         let pmap = get("pmap-x");
         assert_eq!(pmap.tasks, 10010);
@@ -833,8 +882,9 @@ mod tests {
         assert_eq!(
             plot.matches(r#"stroke="crimson" stroke-width="2" stroke-dasharray"#)
                 .count(),
-            4
+            PAIRS.iter().filter(|n| target(n).is_some()).count()
         );
+        assert_eq!(PAIRS.iter().filter(|n| target(n).is_some()).count(), 7);
         assert!(plot.trim_end().ends_with("</svg>"));
     }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fork NPROC [NTHREADS [SLEEP]]
+ * fork [--maps N] NPROC [NTHREADS [SLEEP]]
  *
  * Creates NPROC processes of NTHREADS threads each (the main thread
  * included, 1 by default), all parked in pause(), for the task_diag
@@ -8,6 +8,11 @@
  * sleeps SLEEP seconds (0, the default: until SIGTERM or SIGINT) and kills
  * them all. The processes are in the process group of this one and die
  * with it (PR_SET_PDEATHSIG).
+ *
+ * With --maps N, each process also maps N more pages of anonymous memory,
+ * touched, one mapping a page: read-write and read-only in turn, so that
+ * no two of them merge (N more lines in /proc/PID/maps, but for an end
+ * page that merges with a neighbour of the same protection).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,7 +32,7 @@
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: fork NPROC [NTHREADS [SLEEP]]\n");
+	fprintf(stderr, "usage: fork [--maps N] NPROC [NTHREADS [SLEEP]]\n");
 	exit(2);
 }
 
@@ -49,8 +55,33 @@ static void *park(void *arg)
 	return NULL;
 }
 
-/* A child: its threads, then a byte on @fd to say that they exist. */
-static void child(pid_t parent, long nthreads, int fd)
+/*
+ * Maps @n pages of anonymous memory, touched, as @n mappings: every other
+ * page made read-only, so that no two neighbours merge. Returns 0, or -1.
+ */
+static int extra_maps(long n)
+{
+	long page = sysconf(_SC_PAGESIZE), i;
+	char *p;
+
+	if (!n)
+		return 0;
+	p = mmap(NULL, n * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	memset(p, 1, n * page);
+	for (i = 1; i < n; i += 2)
+		if (mprotect(p + i * page, page, PROT_READ))
+			return -1;
+	return 0;
+}
+
+/*
+ * A child: its @nmaps extra mappings and its threads, then a byte on @fd
+ * to say that they exist.
+ */
+static void child(pid_t parent, long nmaps, long nthreads, int fd)
 {
 	pthread_attr_t attr;
 	sigset_t none;
@@ -62,6 +93,11 @@ static void child(pid_t parent, long nthreads, int fd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(1);
+	if (extra_maps(nmaps)) {
+		fprintf(stderr, "fork: %ld mappings: %s\n", nmaps,
+			strerror(errno));
+		_exit(1);
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, THREAD_STACK);
 	for (i = 1; i < nthreads; i++) {
@@ -95,7 +131,7 @@ static void kill_all(const pid_t *pids, long n, bool group)
 
 int main(int argc, char **argv)
 {
-	long nproc, nthreads = 1, sleep_s = 0, i, ready = 0;
+	long nproc, nthreads = 1, sleep_s = 0, nmaps = 0, i, ready = 0;
 	pid_t parent = getpid(), *pids;
 	sigset_t stop;
 	bool group;
@@ -103,6 +139,11 @@ int main(int argc, char **argv)
 	char buf[4096];
 	ssize_t n;
 
+	if (argc > 2 && !strcmp(argv[1], "--maps")) {
+		nmaps = parse_number(argv[2], 0);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2 || argc > 4)
 		bad_usage();
 	nproc = parse_number(argv[1], 0);
@@ -136,7 +177,7 @@ int main(int argc, char **argv)
 		}
 		if (pid == 0) {
 			close(p[0]);
-			child(parent, nthreads, p[1]);
+			child(parent, nmaps, nthreads, p[1]);
 		}
 		pids[i] = pid;
 		if ((i + 1) % 1000 == 0)

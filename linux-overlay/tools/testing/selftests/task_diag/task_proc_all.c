@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * task_proc_all [--threads] [FILE[,FILE...]]
+ * task_proc_all [--threads [--process FILE[,FILE...]]] [--whole]
+ *		 [FILE[,FILE...]]
  *
  * The /proc side of the task_diag benchmarks: reads /proc/PID/FILE ("stat"
  * by default) of every process, or with --threads /proc/PID/task/TID/FILE
@@ -11,12 +12,24 @@
  * the files ps aux reads), reads them all of each task in that order, as
  * ps does, and skips the rest of a task whose first file is gone; then
  * also prints "files: N", the number of files read.
+ *
+ * --whole reads each file to its end, read() after read() until it
+ * returns 0, as a reader of maps or smaps must: those return a page of
+ * lines at most a read(). Without it one read() a file, which holds the
+ * whole of stat, status, statm and a short cmdline.
+ *
+ * --process LIST, with --threads, also reads the files of LIST of each
+ * process (/proc/PID/FILE), each to its end, after those of its threads:
+ * "--threads --process maps stat" reads what perf reads at its start, the
+ * task/ directory of each process, the stat of each thread, the maps of
+ * each process. "files: N" then counts both kinds.
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,8 +39,9 @@
 struct files {
 	const char	*name[MAX_FILES];
 	int		nr;
-	long		tasks;
-	long		read;
+	bool		whole;	/* each file read to its end */
+	long		tasks;	/* tasks whose first file was read */
+	long		read;	/* files read */
 };
 
 static int is_pid(const char *s)
@@ -62,17 +76,23 @@ static int split_files(char *list, struct files *f)
 	}
 }
 
-/* Reads @path into @buf; returns 1 when it was read, 0 when it is gone. */
-static int read_one(const char *path, char *buf, size_t size)
+/*
+ * Reads @path into @buf, to its end when @whole; returns 1 when it was
+ * read, 0 when it is gone.
+ */
+static int read_one(const char *path, char *buf, size_t size, bool whole)
 {
-	int fd, ok;
+	ssize_t n;
+	int fd;
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return 0;	/* the task has ended */
-	ok = read(fd, buf, size) >= 0;
+	do
+		n = read(fd, buf, size);
+	while (whole && n > 0);
 	close(fd);
-	return ok;
+	return n >= 0;
 }
 
 /* Reads the files of @f in the directory @dir of one task. */
@@ -84,7 +104,7 @@ static void read_task(const char *dir, struct files *f, char *buf,
 
 	for (i = 0; i < f->nr; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, f->name[i]);
-		if (read_one(path, buf, size)) {
+		if (read_one(path, buf, size, f->whole)) {
 			f->read++;
 			if (!i)
 				f->tasks++;
@@ -94,9 +114,12 @@ static void read_task(const char *dir, struct files *f, char *buf,
 	}
 }
 
-/* Reads the files of @f of every thread of process @pid. */
-static void read_threads(const char *pid, struct files *f, char *buf,
-			 size_t size)
+/*
+ * Reads the files of @f of every thread of process @pid, then those of
+ * @pf of the process.
+ */
+static void read_threads(const char *pid, struct files *f, struct files *pf,
+			 char *buf, size_t size)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -114,20 +137,28 @@ static void read_threads(const char *pid, struct files *f, char *buf,
 		read_task(path, f, buf, size);
 	}
 	closedir(d);
+	if (pf->nr) {
+		snprintf(path, sizeof(path), "/proc/%s", pid);
+		read_task(path, pf, buf, size);
+	}
 }
 
 int main(int argc, char **argv)
 {
 	char path[PATH_MAX], buf[4096], def_file[] = "stat";
-	struct files f = { };
+	struct files f = { }, pf = { .whole = true };
+	char *list = def_file, *plist = NULL;
 	struct dirent *de;
-	char *list = def_file;
 	int threads = 0, i;
 	DIR *d;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--threads")) {
 			threads = 1;
+		} else if (!strcmp(argv[i], "--whole")) {
+			f.whole = true;
+		} else if (!strcmp(argv[i], "--process") && i + 1 < argc) {
+			plist = argv[++i];
 		} else if (argv[i][0] != '-' && i == argc - 1) {
 			list = argv[i];
 		} else {
@@ -135,9 +166,10 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!list || split_files(list, &f)) {
+	if (!list || split_files(list, &f) ||
+	    (plist && (!threads || split_files(plist, &pf)))) {
 		fprintf(stderr,
-			"usage: task_proc_all [--threads] [FILE[,FILE...]] (at most %d files)\n",
+			"usage: task_proc_all [--threads [--process FILE[,FILE...]]] [--whole] [FILE[,FILE...]] (at most %d files a list)\n",
 			MAX_FILES);
 		return 2;
 	}
@@ -150,7 +182,7 @@ int main(int argc, char **argv)
 		if (!is_pid(de->d_name))
 			continue;
 		if (threads) {
-			read_threads(de->d_name, &f, buf, sizeof(buf));
+			read_threads(de->d_name, &f, &pf, buf, sizeof(buf));
 			continue;
 		}
 		snprintf(path, sizeof(path), "/proc/%s", de->d_name);
@@ -158,7 +190,7 @@ int main(int argc, char **argv)
 	}
 	closedir(d);
 	printf("tasks: %ld\n", f.tasks);
-	if (f.nr > 1)
-		printf("files: %ld\n", f.read);
+	if (f.nr > 1 || pf.nr)
+		printf("files: %ld\n", f.read + pf.read);
 	return 0;
 }
