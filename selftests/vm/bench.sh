@@ -300,9 +300,11 @@ for want in "${steps[@]}"; do
 			# go, and pmap exits with 42 for a pid that is gone.
 			# The shell's own glob and tests: no process of its own
 			# in the list.
+			# procps takes at most 255 pids in one call (FILL_ID_MAX:
+			# "library failed pids statistics" past it): the first 255.
 			pids=()
 			for d in /proc/[0-9]*; do
-				if [ -e "$d/exe" ]; then
+				if [ -e "$d/exe" ] && [ "${#pids[@]}" -lt 255 ]; then
 					pids+=("${d#/proc/}")
 				fi
 			done
