@@ -28,6 +28,7 @@ pub const PROGRAMS: &[(&str, &[&str])] = &[
         "task_diag_random",
         &["task_diag_random.c", "task_diag_util.c"],
     ),
+    ("task_diag_vma", &["task_diag_vma.c", "task_diag_util.c"]),
     ("fork", &["fork.c"]),
     ("task_proc_all", &["task_proc_all.c"]),
     ("task_diag_all", &["task_diag_all.c", "task_diag_util.c"]),

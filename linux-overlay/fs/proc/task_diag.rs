@@ -32,8 +32,8 @@
 //!   read-side critical section that examines at most [`EXAMINE_MAX`] tasks,
 //!   visible or not, before it ends, reschedules, and stops the dump if a
 //!   fatal signal is pending.
-//! - For the groups that sleep (STATM, CMDLINE, NAME), the task is pinned by
-//!   a reference and the section is left. Its memory is taken as
+//! - For the groups that sleep (VMA, STATM, CMDLINE, NAME), the task is
+//!   pinned by a reference and the section is left. Its memory is taken as
 //!   `mm_access()` does: under the exec update lock, with the viewers checked
 //!   again there, so that an `execve()` of a set-user-ID program between the
 //!   check and the read cannot show the new program's memory. No lock of the
@@ -48,7 +48,7 @@ use core::mem::size_of;
 use kernel::{
     c_str,
     cred::Credential,
-    mm::{Mm, MmWithUser},
+    mm::{virt::VmaRef, Mm, MmWithUser},
     pid_namespace::{PidNamespace, PidRef, TaskIds, TaskKind, TaskWalk, ThreadWalk},
     prelude::*,
     proc_fs::{OpenFile, ProcFile, Registration},
@@ -128,6 +128,10 @@ wire_types! {
     Stat(task_diag_stat) = 112;
     /// `struct task_diag_statm`.
     Statm(task_diag_statm) = 120;
+    /// `struct task_diag_vma`, the start of a record of the VMA group.
+    Vma(task_diag_vma) = 64;
+    /// `struct task_diag_vma_stat`.
+    VmaStat(task_diag_vma_stat) = 80;
 }
 
 /// Length of `struct nlmsghdr`.
@@ -149,8 +153,8 @@ const EXAMINE_MAX: usize = 256;
 const ATTR_MAX: u32 = uapi::__TASK_DIAG_ATTR_MAX - 1;
 /// Longest record of the VMA group the ABI allows: the record, its
 /// statistics and a name of `PATH_MAX` bytes, NUL included, padded.
-const VMA_RECORD_MAX: usize = 64 + 80 + PATH_MAX + 8;
-/// `PATH_MAX` of `<linux/limits.h>`.
+const VMA_RECORD_MAX: usize = size_of::<Vma>() + size_of::<VmaStat>() + PATH_MAX + 8;
+/// `PATH_MAX` of `<linux/limits.h>`: the longest name of a mapping sent.
 const PATH_MAX: usize = 4096;
 /// The groups a message can hold that are never split.
 const WHOLE_GROUPS_MAX: usize = 4 * NLA_HDRLEN
@@ -174,14 +178,18 @@ const fn show(g: u32) -> u64 {
 /// implemented yet, is `EINVAL`.
 const SHOW_SUPPORTED: u64 = show(uapi::TASK_DIAG_BASE)
     | show(uapi::TASK_DIAG_CRED)
+    | show(uapi::TASK_DIAG_VMA)
+    | show(uapi::TASK_DIAG_VMA_STAT)
     | show(uapi::TASK_DIAG_STAT)
     | show(uapi::TASK_DIAG_STATM)
     | show(uapi::TASK_DIAG_CMDLINE)
     | show(uapi::TASK_DIAG_NAME);
 
 /// Groups built outside RCU, with a task reference: they may sleep.
-const SHOW_SLEEPING: u64 =
-    show(uapi::TASK_DIAG_STATM) | show(uapi::TASK_DIAG_CMDLINE) | show(uapi::TASK_DIAG_NAME);
+const SHOW_SLEEPING: u64 = show(uapi::TASK_DIAG_VMA)
+    | show(uapi::TASK_DIAG_STATM)
+    | show(uapi::TASK_DIAG_CMDLINE)
+    | show(uapi::TASK_DIAG_NAME);
 
 /// Which tasks a request asks for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -231,6 +239,12 @@ impl Request {
         if req.0.show_flags & !SHOW_SUPPORTED != 0 {
             return Err(EINVAL);
         }
+        // VMA_STAT only adds to the records of VMA.
+        if req.0.show_flags & show(uapi::TASK_DIAG_VMA_STAT) != 0
+            && req.0.show_flags & show(uapi::TASK_DIAG_VMA) == 0
+        {
+            return Err(EINVAL);
+        }
         Ok(Self {
             show: req.0.show_flags,
             strategy,
@@ -276,7 +290,8 @@ struct Cont {
     msg: MsgHdr,
     /// The group the next message starts at.
     group: u32,
-    /// Bytes of that group sent already (CMDLINE).
+    /// Where that group resumes: the bytes sent already (CMDLINE), the end
+    /// of the last mapping sent (VMA).
     offset: usize,
     /// The memory the split group was read from: a task that runs a new
     /// program meanwhile ends that group.
@@ -332,10 +347,7 @@ impl MsgBuf {
     }
 
     fn write_at<T: AsBytes>(&mut self, off: usize, v: &T) {
-        let b = v.as_bytes();
-        if let Some(dst) = self.buf.get_mut(off..off + b.len()) {
-            dst.copy_from_slice(b);
-        }
+        put(&mut self.buf, off, v);
     }
 
     /// Appends `v` to the message being built; `false` when it would pass
@@ -373,6 +385,18 @@ impl MsgBuf {
     fn finish(&mut self) {
         let len = self.len.saturating_sub(self.start) as u32;
         self.write_at(self.start, &len);
+    }
+
+    /// Where the message being built stands, to go back to with
+    /// [`Self::undo`].
+    fn mark(&self) -> (usize, usize) {
+        (self.len, self.attrs)
+    }
+
+    /// Drops what was added to the message being built since `mark`.
+    fn undo(&mut self, mark: (usize, usize)) {
+        // INVARIANT: back to a length the message had, within its limit.
+        (self.len, self.attrs) = (mark.0.min(self.len).max(self.start), mark.1);
     }
 
     /// Drops the message being built.
@@ -499,6 +523,9 @@ struct Dump {
     target: Option<ARef<PidRef>>,
     pos: Pos,
     msg: MsgBuf,
+    /// Where the name of a mapping is written before it is known to fit
+    /// ([`PATH_MAX`] bytes), with the VMA group only.
+    name: KVec<u8>,
 }
 
 /// The tasks a walk takes them from.
@@ -559,6 +586,25 @@ impl Dump {
                 task.parent_tgid_pid(rcu).is_some_and(|p| p == &**tgid)
             }
             _ => true,
+        }
+    }
+
+    /// Whether the memory maps (VMA) go with the task `ids`: once per
+    /// process, with its leader, when the dump lists threads.
+    fn maps_of(&self, ids: &TaskIds) -> bool {
+        match self.req.strategy {
+            Strategy::AllThread | Strategy::Thread => ids.pid == ids.tgid,
+            Strategy::All | Strategy::Children | Strategy::One => true,
+        }
+    }
+
+    /// Whether group `g` of the task `ids` is built outside RCU: it reads
+    /// the task's memory, or takes a lock that sleeps.
+    fn sleeps(&self, g: u32, ids: &TaskIds) -> bool {
+        match g {
+            // Nothing to read for the threads that are not sent the maps.
+            uapi::TASK_DIAG_VMA => self.maps_of(ids),
+            _ => show(g) & SHOW_SLEEPING != 0,
         }
     }
 
@@ -754,8 +800,12 @@ impl Dump {
             let guard = rcu::read_lock();
             cont.task.ids_in(ns, &guard)
         };
-        if ids.pid == 0 || !self.viewers.may_read(reader, &cont.task) {
-            // Gone, or invisible to this reader: the task ends here.
+        // Gone, invisible to this reader, or a thread that took its
+        // leader's pid by an `execve()`: the task ends here.
+        if ids.pid == 0
+            || ids.pid as u32 != cont.msg.0.pid
+            || !self.viewers.may_read(reader, &cont.task)
+        {
             return Ok(Step::Continue);
         }
         let mut tm = TaskMsg {
@@ -773,7 +823,12 @@ impl Dump {
             self.pos.cont = Some(cont);
             return Ok(Step::Full);
         }
-        let progress = self.build_groups_cont(ns, reader, &mut tm, &cont);
+        let progress = match self.build_groups_cont(ns, reader, &mut tm, &cont) {
+            // The split group ended (a new program) and nothing follows it:
+            // the task ends without a message, as one that exited does.
+            Ok(Progress::Complete) if self.msg.attrs == 0 => Ok(Progress::Skip),
+            progress => progress,
+        };
         let mm = core::mem::replace(&mut tm.mm, TaskMm::Unknown);
         let step = self.end_task(&cont.task, hdr, progress, mm);
         if !matches!(step, Ok(Step::Continue)) {
@@ -799,8 +854,10 @@ impl Dump {
                     TaskMm::Live(now) if core::ptr::eq(now.as_raw(), old.as_raw()) => {
                         (cont.group, cont.offset)
                     }
-                    // A new program: its command line is not the one begun.
-                    TaskMm::Live(_) | TaskMm::None => (cont.group + 1, 0),
+                    // A new program: the maps or the command line begun are
+                    // not its own, and end; a group not begun is its own.
+                    TaskMm::Live(_) | TaskMm::None if cont.offset != 0 => (cont.group + 1, 0),
+                    TaskMm::Live(_) | TaskMm::None => (cont.group, 0),
                     TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
                 }
             }
@@ -843,7 +900,7 @@ impl Dump {
             if !self.req.wants(g) {
                 continue;
             }
-            if rcu.is_some() && show(g) & SHOW_SLEEPING != 0 {
+            if rcu.is_some() && self.sleeps(g, &tm.ids) {
                 return Ok(Progress::Sleep(g));
             }
             let fits = match g {
@@ -853,6 +910,47 @@ impl Dump {
                     tm.task.proc_creds(&mut c.0);
                     self.msg.attr(g, &c)?
                 }
+                uapi::TASK_DIAG_VMA if !self.maps_of(&tm.ids) => true,
+                uapi::TASK_DIAG_VMA => {
+                    self.load_mm(reader, tm)?;
+                    let mm = match &tm.mm {
+                        TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
+                        TaskMm::None => None,
+                        TaskMm::Live(mm) => Some(mm.clone()),
+                    };
+                    match mm {
+                        None => self.msg.attr_with(g, |_| Ok(0))?,
+                        Some(mm) => {
+                            let mark = self.msg.mark();
+                            let mut recs = VmaRecords {
+                                stat: self.req.wants(uapi::TASK_DIAG_VMA_STAT),
+                                name: &mut self.name,
+                                count: 0,
+                                more: None,
+                            };
+                            if !self.msg.attr_with(g, |dst| recs.write(&mm, offset, dst))? {
+                                return Ok(Progress::Split(g, offset));
+                            }
+                            match (recs.more, recs.count) {
+                                (Some(end), 1..) => return Ok(Progress::Split(g, end)),
+                                (Some(_), 0) => {
+                                    // Not one record: no empty part.
+                                    self.msg.undo(mark);
+                                    return Ok(Progress::Split(g, offset));
+                                }
+                                // The mappings after the part sent went away:
+                                // no empty part either.
+                                (None, 0) if offset != 0 => {
+                                    self.msg.undo(mark);
+                                    true
+                                }
+                                (None, _) => true,
+                            }
+                        }
+                    }
+                }
+                // Only adds to the records of VMA.
+                uapi::TASK_DIAG_VMA_STAT => true,
                 uapi::TASK_DIAG_STAT => {
                     let mut st = Stat::default();
                     tm.task.proc_stat(ns, tm.whole, &mut st.0);
@@ -914,6 +1012,102 @@ impl Dump {
             offset = 0;
         }
         Ok(Progress::Complete)
+    }
+}
+
+/// The records of the VMA group written into one message.
+struct VmaRecords<'a> {
+    /// With their statistics (VMA_STAT).
+    stat: bool,
+    /// [`PATH_MAX`] bytes for a name.
+    name: &'a mut [u8],
+    /// Records written.
+    count: usize,
+    /// `Some(end)` when more mappings follow the last record written, which
+    /// ended at `end` (or the resume address when none was).
+    more: Option<usize>,
+}
+
+impl VmaRecords<'_> {
+    /// Writes into `dst` the records of the mappings of `mm` that end above
+    /// `addr`, in address order, as many as fit. Returns the bytes written.
+    ///
+    /// The mmap lock is held while they are written, into the message
+    /// buffer, never across a copy to user space. The loop is bounded by
+    /// `dst`: every record takes at least `size_of::<Vma>()` bytes.
+    fn write(&mut self, mm: &MmWithUser, addr: usize, dst: &mut [u8]) -> Result<usize> {
+        if dst.len() < size_of::<Vma>() {
+            // Not even a record without a name: no need for the lock.
+            self.more = Some(addr);
+            return Ok(0);
+        }
+        let maps = mm.mmap_read_lock_killable()?;
+        let mut addr = addr;
+        let mut n = 0;
+        while let Some(vma) = maps.proc_vma_next(addr) {
+            let dst = dst.get_mut(n..).unwrap_or_default();
+            let Some(len) = vma_record(vma, self.stat, self.name, dst)? else {
+                self.more = Some(addr);
+                break;
+            };
+            n += len;
+            self.count += 1;
+            // `proc_vma_next()` gives a mapping that ends above `addr`.
+            addr = vma.end();
+        }
+        Ok(n)
+    }
+}
+
+/// Writes the record of `vma` at the start of `dst`, with its statistics
+/// when `stat`, its name first written into `name` ([`PATH_MAX`] bytes);
+/// returns its length, or `None` when it does not fit.
+fn vma_record(vma: &VmaRef, stat: bool, name: &mut [u8], dst: &mut [u8]) -> Result<Option<usize>> {
+    let stat_len = if stat { size_of::<VmaStat>() } else { 0 };
+    let name_off = size_of::<Vma>() + stat_len;
+    let name_len = match vma.proc_name(name) {
+        Ok(n) => n,
+        // Longer than PATH_MAX: sent without its name, as the header says.
+        Err(e) if e == ENAMETOOLONG => 0,
+        Err(e) => return Err(e),
+    };
+    let len = (name_off + name_len + 7) & !7;
+    let (Some(dst_name), Some(src_name)) = (
+        dst.get_mut(name_off..name_off + name_len),
+        name.get(..name_len),
+    ) else {
+        return Ok(None);
+    };
+    dst_name.copy_from_slice(src_name);
+    let Some(pad) = dst.get_mut(name_off + name_len..len) else {
+        return Ok(None);
+    };
+    pad.fill(0);
+
+    let mut rec = Vma::default();
+    vma.proc_record(&mut rec.0);
+    // `len` is at most `name_off + PATH_MAX + 7`, far below `u16::MAX`.
+    rec.0.vma_len = len as u16;
+    if name_len > 0 {
+        rec.0.name_off = name_off as u16;
+        rec.0.name_len = name_len as u16;
+    }
+    if stat {
+        let mut st = VmaStat::default();
+        vma.proc_stat(&mut st.0);
+        rec.0.stat_off = size_of::<Vma>() as u16;
+        rec.0.stat_len = stat_len as u16;
+        put(dst, size_of::<Vma>(), &st);
+    }
+    put(dst, 0, &rec);
+    Ok(Some(len))
+}
+
+/// Copies `v` into `dst` at `off`, which the caller made room for.
+fn put<T: AsBytes>(dst: &mut [u8], off: usize, v: &T) {
+    let b = v.as_bytes();
+    if let Some(d) = dst.get_mut(off..off + b.len()) {
+        d.copy_from_slice(b);
     }
 }
 
@@ -1012,6 +1206,11 @@ impl TaskDiag {
                 ended: false,
             },
             msg: MsgBuf::new()?,
+            name: if req.wants(uapi::TASK_DIAG_VMA) {
+                KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL_ACCOUNT)?
+            } else {
+                KVec::new()
+            },
         });
         Ok(total)
     }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What procfs computes about a task, for /proc/task_diag: the same code
- * as /proc/PID/stat, status, statm and cmdline, so that the two never
- * disagree.
+ * as /proc/PID/stat, status, statm, cmdline, maps and smaps, so that the
+ * two never disagree.
  */
 #ifndef _LINUX_PROC_TASK_DIAG_H
 #define _LINUX_PROC_TASK_DIAG_H
@@ -13,6 +13,7 @@
 struct mm_struct;
 struct pid_namespace;
 struct task_struct;
+struct vm_area_struct;
 
 size_t proc_task_name_buf(struct task_struct *p, char *buf, size_t size);
 void proc_task_diag_creds(struct task_struct *task,
@@ -22,5 +23,11 @@ void proc_task_diag_stat(struct task_struct *task, struct pid_namespace *ns,
 void proc_task_diag_statm(struct mm_struct *mm, struct task_diag_statm *st);
 ssize_t proc_mm_cmdline(struct mm_struct *mm, char *buf, size_t count,
 			loff_t pos);
+struct vm_area_struct *proc_task_diag_vma_next(struct mm_struct *mm,
+					       unsigned long addr);
+void proc_task_diag_vma(struct vm_area_struct *vma, struct task_diag_vma *rec);
+int proc_task_diag_vma_name(struct vm_area_struct *vma, char *buf, size_t size);
+void proc_task_diag_vma_stat(struct vm_area_struct *vma,
+			     struct task_diag_vma_stat *st);
 
 #endif /* _LINUX_PROC_TASK_DIAG_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 
@@ -31,4 +32,14 @@ int rust_helper_exec_update_read_lock_killable(struct task_struct *t)
 void rust_helper_exec_update_read_unlock(struct task_struct *t)
 {
 	up_read(&t->signal->exec_update_lock);
+}
+
+int rust_helper_mmap_read_lock_killable(struct mm_struct *mm)
+{
+	return mmap_read_lock_killable(mm);
+}
+
+void rust_helper_mmap_read_unlock(struct mm_struct *mm)
+{
+	mmap_read_unlock(mm);
 }

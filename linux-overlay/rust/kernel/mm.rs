@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Memory management: references to a process's memory (`struct mm_struct`)
-//! and taking it from another task the way `mm_access()` does.
+//! Memory management: references to a process's memory (`struct mm_struct`),
+//! taking it from another task the way `mm_access()` does, and reading its
+//! mappings under the mmap lock.
 //!
 //! C headers: [`include/linux/mm.h`](srctree/include/linux/mm.h),
 //! [`include/linux/sched/mm.h`](srctree/include/linux/sched/mm.h)
@@ -13,6 +14,8 @@ use crate::{
     types::{ARef, AlwaysRefCounted, Opaque},
 };
 use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+
+pub mod virt;
 
 /// A `struct mm_struct` kept from being freed (`mmgrab()`).
 ///
@@ -105,6 +108,47 @@ unsafe impl AlwaysRefCounted for MmWithUser {
         // sleep, which `MmWithUser` users know (it is dropped in process
         // context).
         unsafe { bindings::mmput(obj.cast().as_ptr()) };
+    }
+}
+
+impl MmWithUser {
+    /// Takes the mmap lock for reading, waiting killably (`EINTR` when a
+    /// fatal signal comes first).
+    pub fn mmap_read_lock_killable(&self) -> Result<MmapReadGuard<'_>> {
+        // SAFETY: `self` is a live mm, so its lock may be taken.
+        to_result(unsafe { bindings::mmap_read_lock_killable(self.as_raw()) })?;
+        // INVARIANT: The lock was just taken by the current task.
+        Ok(MmapReadGuard {
+            mm: self,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+/// The mmap lock of an address space held for reading, from
+/// [`MmWithUser::mmap_read_lock_killable`]: its mappings can be read, and
+/// none is added, removed or changed while the guard exists.
+///
+/// # Invariants
+///
+/// The current task holds the mmap lock of `mm` for reading.
+pub struct MmapReadGuard<'a> {
+    mm: &'a MmWithUser,
+    // The lock is released by the task that took it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl MmapReadGuard<'_> {
+    /// The address space whose lock is held.
+    pub fn mm(&self) -> &MmWithUser {
+        self.mm
+    }
+}
+
+impl Drop for MmapReadGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the current task holds the lock.
+        unsafe { bindings::mmap_read_unlock(self.mm.as_raw()) };
     }
 }
 

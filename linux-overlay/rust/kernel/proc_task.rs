@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What procfs computes about a task, for `/proc/task_diag`: the code
-//! behind `/proc/PID/stat`, `status`, `statm` and `cmdline`, so that the
-//! two interfaces never disagree.
+//! behind `/proc/PID/stat`, `status`, `statm`, `cmdline`, `maps` and
+//! `smaps`, so that the two interfaces never disagree.
 //!
 //! C header: [`include/linux/proc_task_diag.h`](srctree/include/linux/proc_task_diag.h)
 
 use crate::{
     bindings,
     error::{Error, Result},
-    mm::MmWithUser,
+    mm::{virt::VmaRef, MmWithUser, MmapReadGuard},
     pid_namespace::PidNamespace,
     task::Task,
     uapi,
@@ -83,5 +83,60 @@ impl MmWithUser {
             bindings::proc_mm_cmdline(self.as_raw(), buf.as_mut_ptr().cast(), buf.len(), pos)
         };
         usize::try_from(n).map_err(|_| Error::from_errno(n as i32))
+    }
+}
+
+impl MmapReadGuard<'_> {
+    /// The mapping `/proc/PID/maps` shows after the one that ended at
+    /// `addr` (0 for the first): the first that ends above `addr`, the gate
+    /// area last.
+    pub fn proc_vma_next(&self, addr: usize) -> Option<&VmaRef> {
+        // SAFETY: The mmap lock of the live mm is held, as the guard exists.
+        let vma = unsafe { bindings::proc_task_diag_vma_next(self.mm().as_raw(), addr as _) };
+        if vma.is_null() {
+            return None;
+        }
+        // SAFETY: A mapping of the mm, valid while its mmap lock is held,
+        // which is for the lifetime of `self`; or the static gate area.
+        Some(unsafe { VmaRef::from_raw(vma) })
+    }
+}
+
+impl VmaRef {
+    /// The fields of the mapping `/proc/PID/maps` shows: addresses, flags
+    /// (`TASK_DIAG_VMA_F_*` bits), offset, device and inode. Leaves the
+    /// record's lengths and offsets alone.
+    pub fn proc_record(&self, out: &mut uapi::task_diag_vma) {
+        // SAFETY: `self` is valid under its mmap lock; `out` is a writable
+        // `struct task_diag_vma`.
+        unsafe {
+            bindings::proc_task_diag_vma(self.as_ptr(), (out as *mut uapi::task_diag_vma).cast())
+        }
+    }
+
+    /// Writes the name `/proc/PID/maps` shows for the mapping into `buf`,
+    /// NUL-terminated; returns its length with the NUL, 0 when the mapping
+    /// has none, `ENAMETOOLONG` when `buf` is too small.
+    pub fn proc_name(&self, buf: &mut [u8]) -> Result<usize> {
+        // SAFETY: `self` is valid under its mmap lock; `buf` is writable for
+        // its length.
+        let n = unsafe {
+            bindings::proc_task_diag_vma_name(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len())
+        };
+        usize::try_from(n).map_err(|_| Error::from_errno(n))
+    }
+
+    /// The page statistics `/proc/PID/smaps` shows for the mapping.
+    ///
+    /// Walks its page tables; may sleep.
+    pub fn proc_stat(&self, out: &mut uapi::task_diag_vma_stat) {
+        // SAFETY: `self` is valid under its mmap lock; `out` is a writable
+        // `struct task_diag_vma_stat`.
+        unsafe {
+            bindings::proc_task_diag_vma_stat(
+                self.as_ptr(),
+                (out as *mut uapi::task_diag_vma_stat).cast(),
+            )
+        }
     }
 }

@@ -49,7 +49,15 @@
  * these to the records of TASK_DIAG_VMA and sends no attribute of its
  * own) and the NUL-terminated name of the mapping, at the offsets the
  * record gives.  The next record starts task_diag_vma.vma_len bytes after
- * the start of this one.
+ * the start of this one.  The records are those /proc/PID/maps lists, in
+ * its order (the gate area, "[vsyscall]", last), with the same fields and
+ * the same name, " (deleted)" and the "\012" escape of a newline
+ * included; a file path that does not fit in PATH_MAX bytes with its NUL
+ * is sent without a name (name_len 0).  The statistics are the values
+ * /proc/PID/smaps computes for the mapping.  Kernel threads and zombies
+ * have an empty TASK_DIAG_VMA attribute.  TASK_DIAG_DUMP_ALL_THREAD and
+ * _THREAD send the maps once per process, with its thread-group leader;
+ * the other threads have no TASK_DIAG_VMA attribute.
  *
  * A task whose attributes do not fit in one message continues in the
  * next message(s): each repeats struct task_diag_msg (the task's pid and
@@ -59,10 +67,19 @@
  * ever split: TASK_DIAG_VMA, each part holding whole records, and
  * TASK_DIAG_CMDLINE, whose parts are consecutive byte ranges to be
  * concatenated.  Every message carries at least one attribute, or at
- * least one byte or record of a split one.  When the task exits or
- * becomes invisible to a reader between two of its messages, its last
- * message may lack TASK_DIAG_FLAG_CONT's promised rest: a reader takes the
- * next message of another pid as the end of the task.
+ * least one byte or record of a split one, but the message of a task that
+ * none of the requested groups applies to (show_flags 0, or only the maps
+ * for a thread that is not the leader under the thread strategies).  A
+ * split TASK_DIAG_VMA resumes at the first mapping that ends above the end
+ * of the last record sent, as /proc/PID/smaps resumes between two reads:
+ * whatever mappings change between two messages, the ends of the records
+ * strictly increase; a mapping that grew past that end meanwhile comes
+ * again with its new extent.  When the task exits or becomes invisible to
+ * a reader between two of its messages, its last message may lack
+ * TASK_DIAG_FLAG_CONT's promised rest: a reader takes the next message of
+ * another pid as the end of the task.  When it runs a new program between
+ * two messages, a split TASK_DIAG_VMA or TASK_DIAG_CMDLINE ends there (the
+ * rest would describe another program) and the next groups follow.
  *
  * TASK_DIAG_CMDLINE holds the bytes /proc/PID/cmdline gives, by the same
  * rules (a process that rewrote its argument area included), whole,
@@ -95,7 +112,8 @@
  *	EINVAL	the payload is shorter than struct task_diag_pid; nlmsg_len
  *		is not the number of bytes written; show_flags has a bit
  *		that is not a TASK_DIAG_SHOW_*; dump_strategy is not a
- *		TASK_DIAG_DUMP_*; a reserved field is not zero
+ *		TASK_DIAG_DUMP_*; a reserved field is not zero;
+ *		TASK_DIAG_SHOW_VMA_STAT without TASK_DIAG_SHOW_VMA
  *	E2BIG	the payload is longer than struct task_diag_pid and a byte
  *		past it is not zero
  *	ESRCH	TASK_DIAG_DUMP_ONE, _CHILDREN or _THREAD: no task with this
@@ -190,7 +208,8 @@ enum {
 
 /*
  * task_diag_vma.vm_flags: bit numbers of stable flags, not the kernel's
- * VM_* values.
+ * VM_* values.  The kernel no longer has DENYWRITE and MPX mappings: those
+ * bits are never set.
  */
 #define TASK_DIAG_VMA_F_READ		0
 #define TASK_DIAG_VMA_F_WRITE		1
@@ -318,7 +337,7 @@ struct task_diag_creds {
  * @start: first address of the mapping
  * @end: first address past the mapping
  * @vm_flags: bits numbered by TASK_DIAG_VMA_F_*
- * @pgoff: offset in the file, in bytes
+ * @pgoff: offset in the file, in bytes; 0 when anonymous, as in maps
  * @major: major number of the file's device
  * @minor: minor number of the file's device
  * @inode: inode number of the file, 0 when anonymous

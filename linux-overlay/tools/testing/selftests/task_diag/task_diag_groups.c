@@ -1644,6 +1644,7 @@ static int dump_smallest_reads(int fd, __u64 show, __u64 strategy, pid_t pid,
 
 	td_dump_init(d, show, seq);
 	d->keep = true;
+	d->threads = td_thread_strategy(strategy);
 	if (!buf || td_send(fd, show, strategy, pid, seq) < 0) {
 		snprintf(d->err, sizeof(d->err), "write: %s", strerror(errno));
 		free(buf);
@@ -1914,7 +1915,8 @@ TEST_F_TIMEOUT(grp, name_matches_stat, 300)
 /* -------------------------------------------------------- combinations */
 
 static const __u64 groups[] = {
-	TASK_DIAG_SHOW_BASE, TASK_DIAG_SHOW_CRED, TASK_DIAG_SHOW_STAT,
+	TASK_DIAG_SHOW_BASE, TASK_DIAG_SHOW_CRED, TASK_DIAG_SHOW_VMA,
+	TASK_DIAG_SHOW_VMA | TASK_DIAG_SHOW_VMA_STAT, TASK_DIAG_SHOW_STAT,
 	TASK_DIAG_SHOW_STATM, TASK_DIAG_SHOW_CMDLINE, TASK_DIAG_SHOW_NAME,
 };
 
@@ -2275,6 +2277,7 @@ static void exit_between_messages(struct __test_metadata *_metadata,
 	seq = td_next_seq();
 	td_dump_init(&d, show, seq);
 	d.keep = true;
+	d.threads = td_thread_strategy(strategy);
 	ASSERT_EQ(sizeof(struct td_req),
 		  td_send(fd, show, strategy, getpid(), seq));
 	while ((n = read(fd, buf, max)) > 0) {

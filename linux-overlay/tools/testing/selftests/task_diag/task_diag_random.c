@@ -276,6 +276,9 @@ static size_t random_request(struct ctx *c, unsigned int *errs, __u64 *show,
 		*errs |= E(W_EINVAL);
 	if (len >= req_len) {
 		if ((req.pid.show_flags & ~TD_SHOW_IMPLEMENTED) ||
+		    (req.pid.show_flags & (TASK_DIAG_SHOW_VMA |
+					   TASK_DIAG_SHOW_VMA_STAT)) ==
+		    TASK_DIAG_SHOW_VMA_STAT ||
 		    req.pid.dump_strategy > TASK_DIAG_DUMP_THREAD ||
 		    req.pid.reserved)
 			*errs |= E(W_EINVAL);
@@ -294,13 +297,23 @@ static size_t random_request(struct ctx *c, unsigned int *errs, __u64 *show,
 }
 
 static void start_dump(struct stream *s, __u64 show, __u32 seq,
-		       bool by_nobody)
+		       __u64 strategy, bool by_nobody)
 {
 	td_dump_free(&s->d);
 	td_dump_init(&s->d, show, seq);
+	s->d.threads = td_thread_strategy(strategy);
 	s->active = true;
 	s->done = false;
 	s->nobody_wrote = by_nobody;
+}
+
+/* The strategy of the request in the write buffer, which was accepted. */
+static __u64 written_strategy(const struct ctx *c)
+{
+	struct td_req req;
+
+	memcpy(&req, c->wbuf, sizeof(req));
+	return req.pid.dump_strategy;
 }
 
 /* One write() of a random request, by us or by the helper. */
@@ -341,7 +354,7 @@ static void do_write(struct ctx *c, struct stream *s)
 		else if (s->active && !s->done)
 			fail(c, "write(%zu) succeeded during a dump", len);
 		else
-			start_dump(s, show, seq, by_helper);
+			start_dump(s, show, seq, written_strategy(c), by_helper);
 		return;
 	}
 	if (errbit(err) == W_OTHER || !(errs & E(errbit(err)))) {

@@ -75,6 +75,12 @@ int td_state_index(char letter)
 	return p ? p - td_states : -1;
 }
 
+bool td_thread_strategy(__u64 strategy)
+{
+	return strategy == TASK_DIAG_DUMP_ALL_THREAD ||
+	       strategy == TASK_DIAG_DUMP_THREAD;
+}
+
 void td_dump_init(struct td_dump *d, __u64 show, __u32 seq)
 {
 	memset(d, 0, sizeof(*d));
@@ -235,6 +241,78 @@ static void td_cut(struct td_dump *d, struct td_task *last)
 	}
 }
 
+/*
+ * Checks one part of a VMA attribute: whole records, each with its name
+ * and statistics inside it, in strictly increasing address order across
+ * all the parts of the task.
+ */
+static int td_check_vmas(struct td_dump *d, struct td_task *t,
+			 const unsigned char *p, size_t len)
+{
+	size_t stat_len = d->show & TASK_DIAG_SHOW_VMA_STAT ?
+			  sizeof(struct task_diag_vma_stat) : 0;
+	size_t off = 0;
+
+	while (off < len) {
+		struct task_diag_vma v;
+		const unsigned char *name;
+
+		if (len - off < sizeof(v))
+			return td_fail(d, "task %d: %zu stray bytes after VMA record %u",
+				       t->pid, len - off, t->nr_vmas);
+		memcpy(&v, p + off, sizeof(v));
+		if (v.vma_len < sizeof(v) + stat_len || v.vma_len % 8 ||
+		    v.vma_len > len - off)
+			return td_fail(d, "task %d: VMA record %u of %u bytes at %zu of %zu",
+				       t->pid, t->nr_vmas, v.vma_len, off, len);
+		if (v.reserved)
+			return td_fail(d, "task %d: VMA record %u reserved is %u",
+				       t->pid, t->nr_vmas, v.reserved);
+		if (v.start >= v.end || v.end <= t->vma_end)
+			return td_fail(d, "task %d: VMA %#llx-%#llx after one that ended at %#llx",
+				       t->pid, (unsigned long long)v.start,
+				       (unsigned long long)v.end,
+				       (unsigned long long)t->vma_end);
+		if (v.stat_len != stat_len ||
+		    (stat_len && v.stat_off != sizeof(v)) ||
+		    (!stat_len && v.stat_off))
+			return td_fail(d, "task %d: VMA record %u: stat at %u of %u bytes",
+				       t->pid, t->nr_vmas, v.stat_off, v.stat_len);
+		if (v.vm_flags >> (TASK_DIAG_VMA_F_MERGEABLE + 1))
+			return td_fail(d, "task %d: VMA flags %#llx",
+				       t->pid, (unsigned long long)v.vm_flags);
+		if (v.name_len) {
+			name = p + off + v.name_off;
+			if (v.name_off != sizeof(v) + stat_len ||
+			    v.name_off + v.name_len > v.vma_len ||
+			    strnlen((const char *)name, v.name_len) !=
+			    v.name_len - 1u)
+				return td_fail(d, "task %d: VMA record %u: name at %u of %u bytes",
+					       t->pid, t->nr_vmas, v.name_off,
+					       v.name_len);
+		} else if (v.name_off) {
+			return td_fail(d, "task %d: VMA record %u: name at %u of 0 bytes",
+				       t->pid, t->nr_vmas, v.name_off);
+		}
+		t->vma_end = v.end;
+		t->nr_vmas++;
+		off += v.vma_len;
+	}
+	return 0;
+}
+
+/* The attributes a task of the dump must have. */
+static unsigned int td_want(const struct td_dump *d, const struct td_task *t)
+{
+	/* VMA_STAT only adds to the VMA records: no attribute. */
+	unsigned int want = d->show & ~TASK_DIAG_SHOW_VMA_STAT;
+
+	/* Thread strategies send the maps with the leader only. */
+	if (d->threads && t->pid != t->tgid)
+		want &= ~TASK_DIAG_SHOW_VMA;
+	return want;
+}
+
 static bool td_splittable(int type)
 {
 	return type == TASK_DIAG_VMA || type == TASK_DIAG_CMDLINE;
@@ -320,6 +398,14 @@ static int td_parse_task(struct td_dump *d, const char *p, size_t len)
 					    NLA_HDRLEN, plen)) {
 			return -1;
 		}
+		if (type == TASK_DIAG_VMA) {
+			if (d->threads && t->pid != t->tgid)
+				return td_fail(d, "thread %d of %d: maps, not with the leader",
+					       t->pid, t->tgid);
+			if (td_check_vmas(d, t, (const unsigned char *)p + off +
+					  NLA_HDRLEN, plen))
+				return -1;
+		}
 		last_type = type;
 		nattrs++;
 		t->attrs |= 1U << type;
@@ -330,7 +416,7 @@ static int td_parse_task(struct td_dump *d, const char *p, size_t len)
 			return -1;
 		off += NLA_ALIGN(nla.nla_len);
 	}
-	if (!nattrs && (d->show & ~TASK_DIAG_SHOW_VMA_STAT))
+	if (!nattrs && (cont || td_want(d, t)))
 		return td_fail(d, "task %d: a message without an attribute",
 			       t->pid);
 	return 0;
@@ -410,12 +496,14 @@ int td_finish(struct td_dump *d)
 		return -1;
 	if (d->nr_done != 1)
 		return td_fail(d, "%d NLMSG_DONE messages", d->nr_done);
-	/* VMA_STAT only adds to the VMA records: no attribute of its own. */
-	want = d->show & ~TASK_DIAG_SHOW_VMA_STAT;
-	for (i = 0; i < d->nr; i++)
-		if (!d->tasks[i].cut && (d->tasks[i].attrs & want) != want)
+	for (i = 0; i < d->nr; i++) {
+		const struct td_task *t = &d->tasks[i];
+
+		want = td_want(d, t);
+		if (!t->cut && (t->attrs & want) != want)
 			return td_fail(d, "task %d: attributes %#x, want %#x",
-				       d->tasks[i].pid, d->tasks[i].attrs, want);
+				       t->pid, t->attrs, want);
+	}
 	return 0;
 }
 
@@ -461,6 +549,7 @@ int td_dump(int fd, __u64 strategy, int pid, size_t bufsize,
 	__u32 seq = td_next_seq();
 
 	td_dump_init(d, TASK_DIAG_SHOW_BASE, seq);
+	d->threads = td_thread_strategy(strategy);
 	if (td_send(fd, TASK_DIAG_SHOW_BASE, strategy, pid, seq) < 0) {
 		d->write_errno = errno;
 		return td_fail(d, "write(strategy %llu, pid %d): %s",
@@ -478,6 +567,7 @@ int td_dump_show(int fd, __u64 show, __u64 strategy, int pid,
 
 	td_dump_init(d, show, seq);
 	d->keep = true;
+	d->threads = td_thread_strategy(strategy);
 	if (td_send(fd, show, strategy, pid, seq) < 0) {
 		d->write_errno = errno;
 		return td_fail(d, "write(strategy %llu, pid %d): %s",
@@ -932,6 +1022,52 @@ pid_t spawn_sleeper(struct kids *k, const char *name, unsigned int flags)
 	if (spawn_sleepers(k, 1, name, flags, &pid))
 		return -1;
 	return pid;
+}
+
+/*
+ * Starts a child named @name that runs @setup(@arg), tells the parent, and
+ * sleeps until killed; a @setup that fails (returns non-zero) makes it
+ * exit, and the call fail.
+ */
+pid_t spawn_parked(struct kids *k, const char *name, int (*setup)(void *),
+		   void *arg)
+{
+	pid_t parent = getpid(), pid;
+	int p[2];
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		kid_start(parent, name);
+		if (setup && setup(arg))
+			_exit(1);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		park();
+	}
+	track(k, pid);
+	close(p[1]);
+	if (read_full(p[0], &c, 1))
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+/* Kills and reaps every child of @k. */
+void kids_kill(struct kids *k)
+{
+	int i;
+
+	for (i = 0; i < k->nr; i++)
+		kill(k->pid[i], SIGKILL);
+	for (i = 0; i < k->nr; i++)
+		waitpid(k->pid[i], NULL, 0);
+	k->nr = 0;
 }
 
 static void *park_thread(void *arg)

@@ -22,6 +22,7 @@
 
 /* The groups this kernel implements, and the number of attribute types. */
 #define TD_SHOW_IMPLEMENTED	(TASK_DIAG_SHOW_BASE | TASK_DIAG_SHOW_CRED | \
+				 TASK_DIAG_SHOW_VMA | TASK_DIAG_SHOW_VMA_STAT | \
 				 TASK_DIAG_SHOW_STAT | TASK_DIAG_SHOW_STATM | \
 				 TASK_DIAG_SHOW_CMDLINE | TASK_DIAG_SHOW_NAME)
 #define TD_NR_ATTRS		__TASK_DIAG_ATTR_MAX
@@ -54,6 +55,8 @@ struct td_task {
 	unsigned int		attrs;	/* bit n: attribute type n was seen */
 	unsigned int		nr_msgs;	/* its messages */
 	bool			cut;	/* it ended with TASK_DIAG_FLAG_CONT */
+	unsigned int		nr_vmas;	/* its VMA records */
+	__u64			vma_end;	/* end of its last VMA record */
 	struct task_diag_base	base;	/* valid when attrs has TASK_DIAG_BASE */
 	struct td_attr		a[TD_NR_ATTRS];	/* when td_dump.keep */
 };
@@ -71,6 +74,7 @@ struct td_dump {
 	size_t		min_msgs;	/* fewest messages in one read() */
 	size_t		max_msgs;	/* most messages in one read() */
 	bool		keep;		/* keep every payload in td_task.a */
+	bool		threads;	/* a thread strategy: maps with leaders */
 	size_t		nr_cut;		/* tasks whose promised rest never came */
 	size_t		max_msg_len;	/* the longest message */
 	int		write_errno;	/* errno of a failed write(), else 0 */
@@ -85,6 +89,7 @@ void td_req_init(struct td_req *req, __u64 show, __u64 strategy, __u32 pid,
 		 __u32 seq);
 ssize_t td_send(int fd, __u64 show, __u64 strategy, __u32 pid, __u32 seq);
 
+bool td_thread_strategy(__u64 strategy);
 void td_dump_init(struct td_dump *d, __u64 show, __u32 seq);
 void td_dump_free(struct td_dump *d);
 int td_parse(struct td_dump *d, const void *buf, size_t len);
@@ -175,6 +180,9 @@ void kid_start(pid_t parent, const char *name);
 int spawn_sleepers(struct kids *k, int n, const char *name,
 		   unsigned int flags, pid_t *pids);
 pid_t spawn_sleeper(struct kids *k, const char *name, unsigned int flags);
+pid_t spawn_parked(struct kids *k, const char *name, int (*setup)(void *),
+		   void *arg);
+void kids_kill(struct kids *k);
 int read_full(int fd, void *buf, size_t len);
 pid_t spawn_threaded(struct kids *k, int n, pid_t *tids);
 int wait_state(pid_t tgid, pid_t tid, char state);
