@@ -884,6 +884,23 @@ impl Dump {
         Ok(())
     }
 
+    /// The memory of `tm.task` for a group that reads it, looked up by
+    /// [`Self::load_mm`] once per message: `None` when the viewers may no
+    /// longer read the task (it is skipped), `Some(None)` for a task without
+    /// memory (a kernel thread, a zombie).
+    fn task_mm(
+        &self,
+        reader: &Credential,
+        tm: &mut TaskMsg<'_>,
+    ) -> Result<Option<Option<ARef<MmWithUser>>>> {
+        self.load_mm(reader, tm)?;
+        Ok(match &tm.mm {
+            TaskMm::Unknown | TaskMm::Denied => None,
+            TaskMm::None => Some(None),
+            TaskMm::Live(mm) => Some(Some(mm.clone())),
+        })
+    }
+
     /// Adds the requested groups from `first` on (its first `offset` bytes
     /// sent already) to the message of `tm.task`. With `rcu`, in an RCU
     /// read-side critical section, stops at the first group that sleeps.
@@ -912,11 +929,8 @@ impl Dump {
                 }
                 uapi::TASK_DIAG_VMA if !self.maps_of(&tm.ids) => true,
                 uapi::TASK_DIAG_VMA => {
-                    self.load_mm(reader, tm)?;
-                    let mm = match &tm.mm {
-                        TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
-                        TaskMm::None => None,
-                        TaskMm::Live(mm) => Some(mm.clone()),
+                    let Some(mm) = self.task_mm(reader, tm)? else {
+                        return Ok(Progress::Skip);
                     };
                     match mm {
                         None => self.msg.attr_with(g, |_| Ok(0))?,
@@ -957,21 +971,18 @@ impl Dump {
                     self.msg.attr(g, &st)?
                 }
                 uapi::TASK_DIAG_STATM => {
-                    self.load_mm(reader, tm)?;
+                    let Some(mm) = self.task_mm(reader, tm)? else {
+                        return Ok(Progress::Skip);
+                    };
                     let mut st = Statm::default();
-                    match &tm.mm {
-                        TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
-                        TaskMm::None => {}
-                        TaskMm::Live(mm) => mm.proc_statm(&mut st.0),
+                    if let Some(mm) = mm {
+                        mm.proc_statm(&mut st.0);
                     }
                     self.msg.attr(g, &st)?
                 }
                 uapi::TASK_DIAG_CMDLINE => {
-                    self.load_mm(reader, tm)?;
-                    let mm = match &tm.mm {
-                        TaskMm::Unknown | TaskMm::Denied => return Ok(Progress::Skip),
-                        TaskMm::None => None,
-                        TaskMm::Live(mm) => Some(mm.clone()),
+                    let Some(mm) = self.task_mm(reader, tm)? else {
+                        return Ok(Progress::Skip);
                     };
                     match mm {
                         None => self.msg.attr_with(g, |_| Ok(0))?,

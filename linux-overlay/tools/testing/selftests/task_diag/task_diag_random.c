@@ -507,14 +507,7 @@ FIXTURE_SETUP(rnd)
 
 FIXTURE_TEARDOWN(rnd)
 {
-	struct kids *k = &self->kids;
-	int i;
-
-	for (i = 0; i < k->nr; i++)
-		kill(k->pid[i], SIGKILL);
-	for (i = 0; i < k->nr; i++)
-		waitpid(k->pid[i], NULL, 0);
-	k->nr = 0;
+	kids_kill(&self->kids);
 }
 
 /*

@@ -53,14 +53,7 @@ FIXTURE_SETUP(td)
 
 FIXTURE_TEARDOWN(td)
 {
-	struct kids *k = &self->kids;
-	int i;
-
-	for (i = 0; i < k->nr; i++)
-		kill(k->pid[i], SIGKILL);
-	for (i = 0; i < k->nr; i++)
-		waitpid(k->pid[i], NULL, 0);
-	k->nr = 0;
+	kids_kill(&self->kids);
 }
 
 /* The first of @pids that a dump lacks, 0 if none. */

@@ -3,9 +3,10 @@
  * Tests of the VMA and VMA_STAT groups of /proc/task_diag: records equal
  * to /proc/PID/maps line for line and to /proc/PID/smaps field for field
  * for quiescent processes, 50,000 mappings through every read size, maps
- * that change or a program that is exec'd in the middle of a dump, maps
- * sent once per process by the thread strategies, and the maps a reader
- * may not see.
+ * that change, and a process that runs a new program or exits in the
+ * middle of a dump, maps sent once per process by the thread strategies,
+ * and the maps a reader may not see (another user's, a set-user-ID
+ * program's).
  *
  * Run as root on a kernel with CONFIG_PROC_TASK_DIAG=y; the named and
  * huge-page mappings need CONFIG_ANON_VMA_NAME and
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -47,6 +49,15 @@
 #define VMA_F(v, f)	(((v)->vm_flags >> TASK_DIAG_VMA_F_##f) & 1)
 /* The width show_vma_header_prefix() pads the fields of a maps line to. */
 #define MAPS_NAME_COL	((int)(25 + sizeof(void *) * 6 - 1))
+
+/* The environment variable that makes an exec'd copy of us only sleep. */
+#define PARK_ENV	"TD_VMA_PARK"
+
+static void __attribute__((constructor)) park_child(void)
+{
+	if (getenv(PARK_ENV))
+		park();
+}
 
 FIXTURE(vma) {
 	struct kids	kids;
@@ -806,12 +817,16 @@ TEST_F_TIMEOUT(vma, storm_during_dumps, 120)
 	close(fd);
 }
 
+enum between { BETWEEN_EXEC, BETWEEN_EXIT, BETWEEN_REAP };
+
 /*
- * A process with many mappings runs a new program after the first message
- * of its maps: its VMA group ends there, the dump goes on, and every record
- * sent was a mapping of the old program.
+ * A process with many mappings runs a new program (@how BETWEEN_EXEC),
+ * exits (BETWEEN_EXIT) or exits and is reaped (BETWEEN_REAP) after the
+ * first message of its maps: its VMA group ends there, the dump goes on,
+ * and every record sent was a mapping of the old program.
  */
-TEST_F_TIMEOUT(vma, exec_between_messages, 300)
+static void change_between_messages(struct __test_metadata *_metadata,
+				    struct kids *k, enum between how)
 {
 	struct maps_text m = {};
 	int go[2], fd, status;
@@ -837,10 +852,11 @@ TEST_F_TIMEOUT(vma, exec_between_messages, 300)
 			_exit(1);
 		if (read(go[0], &c, 1) != 1)
 			_exit(1);
-		execl("/bin/sleep", "sleep", "1000", NULL);
-		_exit(1);
+		if (how == BETWEEN_EXEC)
+			execl("/bin/sleep", "sleep", "1000", NULL);
+		_exit(0);
 	}
-	track(&self->kids, pid);
+	track(k, pid);
 	close(go[0]);
 	/* Mapped: the maps text grew past 4,000 lines. */
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
@@ -869,15 +885,26 @@ TEST_F_TIMEOUT(vma, exec_between_messages, 300)
 	ASSERT_TRUE(d.tasks[0].flags & TASK_DIAG_FLAG_CONT);
 
 	ASSERT_EQ(1, write(go[1], "x", 1));
-	for (n = 0; n < 100 && !maps_have(pid, "/sleep"); n++)
-		usleep(100000);
-	ASSERT_TRUE(maps_have(pid, "/sleep"));
+	switch (how) {
+	case BETWEEN_EXEC:
+		for (n = 0; n < 100 && !maps_have(pid, "/sleep"); n++)
+			usleep(100000);
+		ASSERT_TRUE(maps_have(pid, "/sleep"));
+		break;
+	case BETWEEN_EXIT:
+		ASSERT_EQ(0, wait_state(pid, pid, 'Z'));
+		break;
+	case BETWEEN_REAP:
+		ASSERT_EQ(0, reap(k, pid));
+		break;
+	}
 	while ((n = read(fd, buf, BUF_1M)) > 0)
 		ASSERT_EQ(0, td_parse(&d, buf, n)) TH_LOG("%s", d.err);
 	EXPECT_EQ(0, n);
 	EXPECT_EQ(0, td_finish(&d)) TH_LOG("%s", d.err);
 	t = td_find(&d, pid);
 	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(t->cut);
 	ASSERT_EQ(0, maps_of(t, &m, &nr));
 	/* Whole lines of the old maps, in order; fewer than all of them. */
 	EXPECT_LT(0, nr);
@@ -890,12 +917,29 @@ TEST_F_TIMEOUT(vma, exec_between_messages, 300)
 		free(line);
 		off = eol - m.p + 1;
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	if (how != BETWEEN_REAP) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
 	free(m.p);
 	free(before);
 	free(buf);
 	close(fd);
+}
+
+TEST_F_TIMEOUT(vma, exec_between_messages, 300)
+{
+	change_between_messages(_metadata, &self->kids, BETWEEN_EXEC);
+}
+
+TEST_F_TIMEOUT(vma, exit_between_messages, 300)
+{
+	change_between_messages(_metadata, &self->kids, BETWEEN_EXIT);
+}
+
+TEST_F_TIMEOUT(vma, reaped_between_messages, 300)
+{
+	change_between_messages(_metadata, &self->kids, BETWEEN_REAP);
 }
 
 /*
@@ -940,6 +984,98 @@ TEST_F_TIMEOUT(vma, nobody_sees_no_maps_of_root, 120)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("2 setup, 3 dump, 4 root's task, 5 no maps, 6 another's task");
+}
+
+/* Whether process @pid runs with the effective uid of root, as nobody. */
+static bool setuid_root(pid_t pid)
+{
+	char path[64], text[4096];
+	unsigned int ruid, euid;
+	const char *uid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (proc_read_text(path, text, sizeof(text)) < 0)
+		return false;
+	uid = status_value(text, "Uid:");
+	return uid && sscanf(uid, "%u %u", &ruid, &euid) == 2 &&
+	       ruid == NOBODY && euid == 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *data;
+	int fd, ret = -1;
+
+	if (proc_read_all(from, &data, &len))
+		return -1;
+	fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd >= 0 && write(fd, data, len) == (ssize_t)len)
+		ret = 0;
+	if (fd >= 0 && close(fd))
+		ret = -1;
+	free(data);
+	return ret;
+}
+
+/*
+ * A process of nobody that runs a set-user-ID root program (a copy of this
+ * one, on a tmpfs of our own): nobody's dump shows neither it nor its maps.
+ */
+TEST_F_TIMEOUT(vma, nobody_sees_no_setuid_process, 120)
+{
+	char dir[] = "/tmp/td_vma_suid.XXXXXX", prog[64];
+	pid_t suid, pid;
+	int status, i;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	if (mount("td_vma", dir, "tmpfs", 0, "mode=0755")) {
+		rmdir(dir);
+		SKIP(return, "mount tmpfs on %s: %s", dir, strerror(errno));
+	}
+	snprintf(prog, sizeof(prog), "%s/td_suid", dir);
+	ASSERT_EQ(0, copy_file("/proc/self/exe", prog));
+	ASSERT_EQ(0, chmod(prog, 04755));
+	suid = fork();
+	ASSERT_LE(0, suid);
+	if (suid == 0) {
+		if (drop_to_nobody() || setenv(PARK_ENV, "1", 1))
+			_exit(2);
+		execl(prog, prog, (char *)NULL);
+		_exit(3);
+	}
+	track(&self->kids, suid);
+	for (i = 0; i < 100 && !setuid_root(suid); i++)
+		usleep(100000);
+	ASSERT_TRUE(setuid_root(suid));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct td_task *t;
+		struct td_dump d;
+		int fd = td_open();
+
+		if (fd < 0 || drop_to_nobody())
+			_exit(2);
+		if (td_dump_show(fd, TASK_DIAG_SHOW_BASE | TASK_DIAG_SHOW_VMA,
+				 TASK_DIAG_DUMP_ALL, 0, BUF_64K, &d))
+			_exit(3);
+		if (td_find(&d, suid))
+			_exit(4);
+		t = td_find(&d, getpid());
+		if (!t || !t->a[TASK_DIAG_VMA].len)
+			_exit(5);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("2 setup, 3 dump, 4 the set-user-ID process, 5 no maps");
+	kill(suid, SIGKILL);
+	reap(&self->kids, suid);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN
