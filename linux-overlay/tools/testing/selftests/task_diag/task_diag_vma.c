@@ -1059,7 +1059,13 @@ TEST_F_TIMEOUT(vma, nobody_sees_no_setuid_process, 120)
 	track(&self->kids, suid);
 	for (i = 0; i < 100 && !setuid_root(suid); i++)
 		usleep(100000);
-	ASSERT_TRUE(setuid_root(suid));
+	if (!setuid_root(suid)) {
+		/* A setup this guest may not allow: say which part failed. */
+		if (waitpid(suid, &status, WNOHANG) == suid)
+			SKIP(goto out, "the set-user-ID copy did not run (status %#x)",
+			     status);
+		SKIP(goto out, "the set-user-ID bit of %s did not take", prog);
+	}
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1084,6 +1090,7 @@ TEST_F_TIMEOUT(vma, nobody_sees_no_setuid_process, 120)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("2 setup, 3 dump, 4 the set-user-ID process, 5 no maps");
+out:
 	kill(suid, SIGKILL);
 	reap(&self->kids, suid);
 	umount2(dir, MNT_DETACH);
