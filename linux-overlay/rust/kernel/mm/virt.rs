@@ -40,12 +40,12 @@ impl VmaRef {
     /// The first address of the mapping.
     pub fn start(&self) -> usize {
         // SAFETY: The fields are stable by the type invariant.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_start as usize }
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_start }
     }
 
     /// The first address past the mapping.
     pub fn end(&self) -> usize {
         // SAFETY: The fields are stable by the type invariant.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_end as usize }
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_end }
     }
 }
