@@ -38,7 +38,21 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc" "failed: $*"; fi
 }
 
+# Seconds since the guest booted, to time the steps: the xtask lists every
+# "# duration: NAME SECONDS" line in its table.
+uptime_s() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+# duration NAME SINCE: prints how long NAME took since the uptime SINCE.
+duration() {
+	awk -v name="$1" -v t0="$2" -v t1="$(uptime_s)" \
+		'BEGIN { printf "# duration: %s %.1f\n", name, t1 - t0 }'
+}
+
 echo "TAP version 13"
+duration "guest boot, to the first command" 0
+checks_t0=$(uptime_s)
 
 release=$(uname -r)
 version=$(uname -v)
@@ -301,6 +315,7 @@ if [ -n "$backends" ]; then
 fi
 
 echo "1..$n"
+duration "run.sh checks (tdps, tdpmap, the client's backends)" "$checks_t0"
 
 # The functional tests print their own TAP, counted by the xtask; each
 # kselftest harness program sets its own per-test timeouts. A program that
@@ -313,7 +328,9 @@ run_prog() {
 		fails=$((fails + 1))
 		return
 	fi
+	t0=$(uptime_s)
 	"$@" "$bin_dir/$prog" || fails=$((fails + 1))
+	duration "$prog" "$t0"
 }
 
 if [ -n "$bin_dir" ]; then

@@ -93,11 +93,29 @@ pub fn parse_tap(output: &str) -> Tally {
     t
 }
 
+/// The durations the in-VM runner prints, `# duration: NAME SECONDS`, in
+/// order; malformed lines are passed over.
+pub fn parse_durations(output: &str) -> Vec<(String, Duration)> {
+    output
+        .lines()
+        .filter_map(|l| l.trim_end().strip_prefix("# duration: "))
+        .filter_map(|l| {
+            let (name, secs) = l.rsplit_once(' ')?;
+            let secs: f64 = secs.parse().ok()?;
+            let d = Duration::try_from_secs_f64(secs).ok()?;
+            Some((name.trim().to_owned(), d))
+        })
+        .collect()
+}
+
 /// The steps of a run with their durations, printed as a table at the end.
 #[derive(Default)]
 struct Steps {
     current: Option<(String, Instant)>,
     done: Vec<(String, Duration)>,
+    /// Parts of a step timed inside it (the programs of the in-VM tests),
+    /// with the index in `done` of the step they belong to.
+    parts: Vec<(usize, String, Duration)>,
 }
 
 impl Steps {
@@ -114,6 +132,12 @@ impl Steps {
         }
     }
 
+    /// Records that `name`, a part of the step under way, took `d`: a row
+    /// of its own under the step, not counted again in the total.
+    fn part(&mut self, name: &str, d: Duration) {
+        self.parts.push((self.done.len(), name.to_owned(), d));
+    }
+
     /// The table of every step and its seconds, with the total.
     fn table(&mut self) -> String {
         self.end();
@@ -121,14 +145,19 @@ impl Steps {
             .done
             .iter()
             .map(|(n, _)| n.len())
+            .chain(self.parts.iter().map(|(_, n, _)| n.len() + 2))
             .max()
             .unwrap_or(4)
             .max(5);
         let mut out = format!("{:<width$}  seconds\n", "step");
         let mut total = Duration::ZERO;
-        for (name, d) in &self.done {
+        for (i, (name, d)) in self.done.iter().enumerate() {
             out.push_str(&format!("{name:<width$}  {:>7.1}\n", d.as_secs_f64()));
             total += *d;
+            for (_, part, d) in self.parts.iter().filter(|(s, _, _)| *s == i) {
+                let part = format!("  {part}");
+                out.push_str(&format!("{part:<width$}  {:>7.1}\n", d.as_secs_f64()));
+            }
         }
         out.push_str(&format!(
             "{:<width$}  {:>7.1}\n",
@@ -241,7 +270,7 @@ pub fn command(flavour: Flavour) -> Result<i32> {
         Ok(built) => {
             total.add(Tally::one(true));
             steps.start("in-VM tests");
-            total.add(vm_tests(&built));
+            total.add(vm_tests(&built, &mut steps));
             steps.start("kernel Rust lints; every patch builds on its own");
             match each::checks(flavour) {
                 Ok(checks) => {
@@ -279,7 +308,7 @@ pub fn command(flavour: Flavour) -> Result<i32> {
 /// Builds the selftests, boots the kernel once and runs
 /// `selftests/vm/run.sh` in it. Every TAP result counts, and so does a clean
 /// kernel log.
-fn vm_tests(built: &build::Built) -> Tally {
+fn vm_tests(built: &build::Built, steps: &mut Steps) -> Tally {
     let root = paths::repo_root();
     let bin_dir = match Pin::load()
         .and_then(|pin| tree::pristine(&pin))
@@ -322,6 +351,9 @@ fn vm_tests(built: &build::Built) -> Tally {
     let opts = vm::options(2, "2G");
     match vm::boot(built, &opts, &cmd, true) {
         Ok(out) => {
+            for (name, d) in parse_durations(&out.stdout) {
+                steps.part(&name, d);
+            }
             let mut t = parse_tap(&out.stdout);
             if t.passed + t.failed == 0 {
                 eprintln!("xtask test: the in-VM tests reported no result");
@@ -432,6 +464,28 @@ mod tests {
         assert!(lines[2].starts_with("second step "));
         assert!(lines[3].starts_with("total "));
         assert!(lines[3].trim_end().ends_with("0.0"));
+    }
+
+    #[test]
+    fn parts_are_rows_under_their_step_and_not_in_the_total() {
+        let mut steps = Steps::default();
+        steps.start("build");
+        steps.start("in-VM tests");
+        let out = "ok 1 x\n# duration: guest boot 12.5\n# duration: task_diag_vma 300\n\
+                   # duration: broken\n# duration: negative -1\n";
+        for (name, d) in parse_durations(out) {
+            steps.part(&name, d);
+        }
+        steps.start("each-patch");
+        let table = steps.table();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 7, "{table}");
+        assert!(lines[2].starts_with("in-VM tests "));
+        assert!(lines[3].starts_with("  guest boot ") && lines[3].ends_with(" 12.5"));
+        assert!(lines[4].starts_with("  task_diag_vma ") && lines[4].ends_with(" 300.0"));
+        assert!(lines[5].starts_with("each-patch "));
+        // The parts are inside the in-VM step, whose own time is about 0.
+        assert!(lines[6].starts_with("total ") && lines[6].ends_with(" 0.0"));
     }
 
     #[test]
