@@ -142,13 +142,13 @@ fn task_msg(
     })
 }
 
-/// The message of task 5 (sequence 1, not continued) with BASE `b` and then
-/// the groups `attrs` writes.
-fn task5_msg(
+/// The message (sequence 1, not continued) of the task whose BASE is `b`:
+/// `b`, then the groups `attrs` writes.
+fn base_msg(
     b: &TaskDiagBase,
     attrs: impl FnOnce(&mut TaskWriter<'_, '_>) -> Result<(), EmitError>,
 ) -> Vec<u8> {
-    task_msg(1, 5, 5, false, |t| {
+    task_msg(1, b.pid, b.tgid, false, |t| {
         t.base(b)?;
         attrs(t)
     })
@@ -207,6 +207,21 @@ fn protocol(err: Option<Error>) -> ProtocolError {
         Some(Error::Protocol { problem, .. }) => problem,
         other => panic!("expected a protocol error, got {other:?}"),
     }
+}
+
+/// Dumps `bytes`, then `NLMSG_DONE`, with the groups of `show`; checks that
+/// the dump yields no task and ends with the protocol error `problem`, and
+/// returns that error.
+fn dump_fails(bytes: Vec<u8>, show: ShowFlags, problem: &ProtocolError) -> Error {
+    let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
+    let (tasks, err) = dump_show(&mut r, show);
+    assert!(tasks.is_empty(), "{problem:?}: {tasks:?}");
+    let err = err.unwrap_or_else(|| panic!("{problem:?}: no error"));
+    assert!(
+        matches!(&err, Error::Protocol { problem: p, .. } if p == problem),
+        "expected {problem:?}, got {err:?}"
+    );
+    err
 }
 
 // ---------------------------------------------------------------------------
@@ -449,14 +464,14 @@ fn decodes_every_group() {
 fn decodes_each_group_alone() {
     let b = base(5, 5, TaskState::Running, b"one");
     let cases: [(ShowFlags, Vec<u8>); 5] = [
-        (ShowFlags::CRED, task5_msg(&b, |t| t.creds(&abi_creds()))),
-        (ShowFlags::STAT, task5_msg(&b, |t| t.stat(&abi_stat()))),
-        (ShowFlags::STATM, task5_msg(&b, |t| t.statm(&abi_statm()))),
+        (ShowFlags::CRED, base_msg(&b, |t| t.creds(&abi_creds()))),
+        (ShowFlags::STAT, base_msg(&b, |t| t.stat(&abi_stat()))),
+        (ShowFlags::STATM, base_msg(&b, |t| t.statm(&abi_statm()))),
         (
             ShowFlags::CMDLINE,
-            task5_msg(&b, |t| t.cmdline(b"sleep\0sixty\0")),
+            base_msg(&b, |t| t.cmdline(b"sleep\0sixty\0")),
         ),
-        (ShowFlags::NAME, task5_msg(&b, |t| t.name(b"one"))),
+        (ShowFlags::NAME, base_msg(&b, |t| t.name(b"one"))),
     ];
     for (show, bytes) in cases {
         let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
@@ -483,7 +498,7 @@ fn stat_of_an_older_kernel_is_its_72_byte_prefix() {
     let b = base(5, 5, TaskState::Running, b"old");
     let ver0 = abi_stat().ver0();
     let mut r = reader(vec![Chunk::Data(cat(&[
-        task5_msg(&b, |t| t.stat_ver0(&ver0)),
+        base_msg(&b, |t| t.stat_ver0(&ver0)),
         done(1),
     ]))]);
     let (tasks, err) = dump_show(&mut r, ShowFlags::STAT);
@@ -513,7 +528,7 @@ fn grows_the_buffer_on_emsgsize() {
     // A message larger than the first buffer: the kernel refuses the read
     // with EMSGSIZE and keeps the message; the reader doubles its buffer.
     let b = base(5, 5, TaskState::Running, b"big");
-    let big = task5_msg(&b, |t| t.cmdline(&[b'x'; 100]));
+    let big = base_msg(&b, |t| t.cmdline(&[b'x'; 100]));
     assert!(big.len() > 128 && big.len() <= 256);
     let mut r = TaskDiagReader::with_buffer_size(
         FakeFile::new(vec![
@@ -811,10 +826,7 @@ fn malformed_attributes_name_the_structure_and_the_task() {
         ),
     ];
     for (ty, payload, show, text) in cases {
-        let bytes = task_msg(1, 4, 4, false, |t| {
-            t.base(&b)?;
-            t.attr(ty, &payload)
-        });
+        let bytes = base_msg(&b, |t| t.attr(ty, &payload));
         let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
         let (tasks, err) = dump_show(&mut r, show);
         assert!(tasks.is_empty());
@@ -899,8 +911,7 @@ fn other_protocol_errors() {
         ),
         // Out of group order.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
+            base_msg(&b, |t| {
                 t.name(b"x")?;
                 t.cmdline(b"x\0")
             }),
@@ -912,8 +923,7 @@ fn other_protocol_errors() {
         ),
         // Repeated in one message.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
+            base_msg(&b, |t| {
                 t.creds(&abi_creds())?;
                 t.creds(&abi_creds())
             }),
@@ -925,10 +935,7 @@ fn other_protocol_errors() {
         ),
         // Not requested.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
-                t.statm(&abi_statm())
-            }),
+            base_msg(&b, |t| t.statm(&abi_statm())),
             ShowFlags::BASE,
             ProtocolError::UnexpectedAttr {
                 pid: 4,
@@ -973,8 +980,7 @@ fn other_protocol_errors() {
         ),
         // A task ended (no CONT) without a requested group.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
+            base_msg(&b, |t| {
                 t.creds(&abi_creds())?;
                 t.name(b"x")
             }),
@@ -986,10 +992,7 @@ fn other_protocol_errors() {
         ),
     ];
     for (bytes, show, problem) in cases {
-        let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
-        let (tasks, err) = dump_show(&mut r, show);
-        assert!(tasks.is_empty(), "{problem:?}: {tasks:?}");
-        assert_eq!(protocol(err), problem);
+        dump_fails(bytes, show, &problem);
     }
     assert_eq!(
         ProtocolError::MissingGroup {
@@ -1397,10 +1400,7 @@ fn vma_protocol_errors() {
     let cases: Vec<(Vec<u8>, ShowFlags, ProtocolError)> = vec![
         // Statistics asked for, not sent.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
-                one(0x1000, 0x2000, false)(t)
-            }),
+            base_msg(&b, one(0x1000, 0x2000, false)),
             ShowFlags::VMA | ShowFlags::VMA_STAT,
             ProtocolError::VmaStat {
                 pid: 4,
@@ -1410,10 +1410,7 @@ fn vma_protocol_errors() {
         ),
         // Sent, not asked for.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
-                one(0x1000, 0x2000, true)(t)
-            }),
+            base_msg(&b, one(0x1000, 0x2000, true)),
             ShowFlags::VMA,
             ProtocolError::VmaStat {
                 pid: 4,
@@ -1423,10 +1420,7 @@ fn vma_protocol_errors() {
         ),
         // An empty record.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
-                one(0x2000, 0x2000, false)(t)
-            }),
+            base_msg(&b, one(0x2000, 0x2000, false)),
             ShowFlags::VMA,
             ProtocolError::VmaOrder {
                 pid: 4,
@@ -1436,10 +1430,7 @@ fn vma_protocol_errors() {
         ),
         // Out of order in one part.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
-                two((0x0, 0x1000))(t)
-            }),
+            base_msg(&b, two((0x0, 0x1000))),
             ShowFlags::VMA,
             ProtocolError::VmaOrder {
                 pid: 4,
@@ -1465,10 +1456,7 @@ fn vma_protocol_errors() {
         ),
         // VMA asked for, no attribute.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
-                t.name(b"x")
-            }),
+            base_msg(&b, |t| t.name(b"x")),
             ShowFlags::VMA | ShowFlags::NAME,
             ProtocolError::MissingGroup {
                 pid: 4,
@@ -1477,8 +1465,7 @@ fn vma_protocol_errors() {
         ),
         // A second VMA attribute after another group.
         (
-            task_msg(1, 4, 4, false, |t| {
-                t.base(&b)?;
+            base_msg(&b, |t| {
                 one(0x1000, 0x2000, false)(t)?;
                 t.name(b"x")?;
                 one(0x3000, 0x4000, false)(t)
@@ -1491,11 +1478,7 @@ fn vma_protocol_errors() {
         ),
     ];
     for (bytes, show, problem) in cases {
-        let mut r = reader(vec![Chunk::Data(cat(&[bytes, done(1)]))]);
-        let (tasks, err) = dump_show(&mut r, show);
-        assert!(tasks.is_empty(), "{problem:?}: {tasks:?}");
-        let err = err.unwrap_or_else(|| panic!("{problem:?}: no error"));
+        let err = dump_fails(bytes, show, &problem);
         assert!(err.to_string().contains("task 4"), "{err}");
-        assert_eq!(protocol(Some(err)), problem);
     }
 }
