@@ -1053,18 +1053,18 @@ impl VmaRecords<'_> {
             return Ok(0);
         }
         let maps = mm.mmap_read_lock_killable()?;
-        let mut addr = addr;
+        let mut last = addr;
         let mut n = 0;
-        while let Some(vma) = maps.proc_vma_next(addr) {
+        for vma in maps.proc_vmas(addr) {
             let dst = dst.get_mut(n..).unwrap_or_default();
             let Some(len) = vma_record(vma, self.stat, self.name, dst)? else {
-                self.more = Some(addr);
+                self.more = Some(last);
                 break;
             };
             n += len;
             self.count += 1;
-            // `proc_vma_next()` gives a mapping that ends above `addr`.
-            addr = vma.end();
+            // The walk gives mappings that end above `addr`, in order.
+            last = vma.end();
         }
         Ok(n)
     }

@@ -14,6 +14,7 @@ struct mm_struct;
 struct pid_namespace;
 struct task_struct;
 struct vm_area_struct;
+struct vma_iterator;
 
 size_t proc_task_name_buf(struct task_struct *p, char *buf, size_t size);
 void proc_task_diag_creds(struct task_struct *task,
@@ -23,7 +24,10 @@ void proc_task_diag_stat(struct task_struct *task, struct pid_namespace *ns,
 void proc_task_diag_statm(struct mm_struct *mm, struct task_diag_statm *st);
 ssize_t proc_mm_cmdline(struct mm_struct *mm, char *buf, size_t count,
 			loff_t pos);
-struct vm_area_struct *proc_task_diag_vma_next(struct mm_struct *mm,
+void proc_task_diag_vma_start(struct vma_iterator *vmi, struct mm_struct *mm,
+			      unsigned long addr);
+struct vm_area_struct *proc_task_diag_vma_next(struct vma_iterator *vmi,
+					       struct mm_struct *mm,
 					       unsigned long addr);
 void proc_task_diag_vma(struct vm_area_struct *vma, struct task_diag_vma *rec);
 int proc_task_diag_vma_name(struct vm_area_struct *vma, char *buf, size_t size);

@@ -12,6 +12,7 @@ use crate::{
     mm::{virt::VmaRef, MmWithUser, MmapReadGuard},
     pid_namespace::PidNamespace,
     task::Task,
+    types::Opaque,
     uapi,
 };
 
@@ -87,18 +88,60 @@ impl MmWithUser {
 }
 
 impl MmapReadGuard<'_> {
-    /// The mapping `/proc/PID/maps` shows after the one that ended at
-    /// `addr` (0 for the first): the first that ends above `addr`, the gate
-    /// area last.
-    pub fn proc_vma_next(&self, addr: usize) -> Option<&VmaRef> {
-        // SAFETY: The mmap lock of the live mm is held, as the guard exists.
-        let vma = unsafe { bindings::proc_task_diag_vma_next(self.mm().as_raw(), addr as _) };
+    /// The mappings `/proc/PID/maps` shows, in its order, from the first
+    /// that ends above `addr` (0 for all of them), the gate area last: the
+    /// walk resumes where one that ended at `addr` stopped.
+    pub fn proc_vmas(&self, addr: usize) -> ProcVmas<'_> {
+        let vmi = Opaque::<bindings::vma_iterator>::uninit();
+        // SAFETY: The mmap lock of the live mm is held, as the guard exists;
+        // `vmi` is writable and the function initialises it.
+        unsafe { bindings::proc_task_diag_vma_start(vmi.get(), self.mm().as_raw(), addr as _) };
+        // INVARIANT: `vmi` was just started on the mm whose lock `self` holds.
+        ProcVmas {
+            vmi,
+            guard: self,
+            addr,
+        }
+    }
+}
+
+/// A walk of the mappings of an address space in the order of
+/// `/proc/PID/maps`, from [`MmapReadGuard::proc_vmas`].
+///
+/// # Invariants
+///
+/// `vmi` was started on the mm of `guard`, whose mmap lock is held for the
+/// lifetime `'a`; `addr` is the end of the last mapping given, or the start
+/// address. A `struct vma_iterator` of a read-only walk holds no pointer
+/// into itself and no allocation, so it may be moved and needs no cleanup.
+pub struct ProcVmas<'a> {
+    vmi: Opaque<bindings::vma_iterator>,
+    guard: &'a MmapReadGuard<'a>,
+    addr: usize,
+}
+
+impl<'a> Iterator for ProcVmas<'a> {
+    type Item = &'a VmaRef;
+
+    fn next(&mut self) -> Option<&'a VmaRef> {
+        // SAFETY: By the type invariants, `vmi` walks the mm of `guard`,
+        // whose mmap lock is held, and `addr` is where the walk stands.
+        let vma = unsafe {
+            bindings::proc_task_diag_vma_next(
+                self.vmi.get(),
+                self.guard.mm().as_raw(),
+                self.addr as _,
+            )
+        };
         if vma.is_null() {
             return None;
         }
         // SAFETY: A mapping of the mm, valid while its mmap lock is held,
-        // which is for the lifetime of `self`; or the static gate area.
-        Some(unsafe { VmaRef::from_raw(vma) })
+        // which is for `'a`; or the static gate area.
+        let vma = unsafe { VmaRef::from_raw(vma) };
+        // INVARIANT: `vma` is the last mapping given.
+        self.addr = vma.end();
+        Some(vma)
     }
 }
 
