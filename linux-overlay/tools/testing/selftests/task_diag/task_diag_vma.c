@@ -1008,7 +1008,7 @@ static bool setuid_root(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (proc_read_text(path, text, sizeof(text)) < 0)
 		return false;
-	uid = status_value(text, "Uid:");
+	uid = status_value(text, "Uid");
 	return uid && sscanf(uid, "%u %u", &ruid, &euid) == 2 &&
 	       ruid == NOBODY && euid == 0;
 }
