@@ -116,11 +116,19 @@ only_pids() {
 		NR == 1 || ($1 in keep)' "$2" > "$2.only" && mv "$2.only" "$2"
 }
 
+compare_either() {
+	# compare_either BEFORE AFTER FILE: FILE, not just a header, equals
+	# BEFORE or AFTER (a diff against BEFORE when neither)
+	[ "$(wc -l < "$3")" -gt 1 ] &&
+		{ cmp -s "$1" "$3" || cmp -s "$2" "$3" || diff -u "$1" "$3"; }
+}
+
 compare_rows() {
 	# compare_rows FILE_A FILE_B: equal and not empty
 	[ -s "$1" ] && diff -u "$1" "$2"
 }
 
+part_t0=$(uptime_s)
 if [ -n "$tdps" ]; then
 	setsid sh -c 'sleep 1000 & sleep 1000 & sleep 1000 & exec sleep 1000' &
 	sleep 0.5
@@ -157,18 +165,24 @@ if [ -n "$tdps" ]; then
 	# The everyday formats, every group of the kernel behind them, on quiet
 	# sleepers. Their %CPU still drifts between two runs (the debug guest
 	# spends seconds of CPU starting a program), so that field is replaced
-	# on both sides of u and aux (and the spacing made one blank).
+	# on both sides of u and aux (and the spacing made one blank). The
+	# integer C of -f, -F, -l and c falls by one as the seconds pass: tdps
+	# runs between two ps runs and must match one of them.
 	for fmt in u -f -F -l j \
 		"-o user,ruser,group,uid,euid,gid,rss,vsz,sz,%mem,c,time,stime,tty,stat,ni,pri,psr,nlwp,f,cmd,args,comm"; do
 		# shellcheck disable=SC2086 # the format's words are separate on purpose
 		ps -p "$sleepers" $fmt > /tmp/ps.out
 		# shellcheck disable=SC2086
 		"$tdps" --backend task-diag -p "$sleepers" $fmt > /tmp/tdps.out
+		# shellcheck disable=SC2086
+		ps -p "$sleepers" $fmt > /tmp/ps.after
 		if [ "$fmt" = u ]; then
 			no_cpu /tmp/ps.out
+			no_cpu /tmp/ps.after
 			no_cpu /tmp/tdps.out
 		fi
-		same "tdps -p SLEEPERS $fmt matches ps" compare /tmp/ps.out /tmp/tdps.out
+		same "tdps -p SLEEPERS $fmt matches ps" \
+			compare_either /tmp/ps.out /tmp/ps.after /tmp/tdps.out
 	done
 	ps aux > /tmp/ps.all
 	"$tdps" --backend task-diag aux > /tmp/tdps.all
@@ -179,6 +193,7 @@ if [ -n "$tdps" ]; then
 	same "tdps aux shows the sleepers as ps aux does" compare_rows /tmp/ps.out /tmp/tdps.out
 	pkill -x sleep
 fi
+duration "run.sh: tdps against ps" "$part_t0"
 
 # tdpmap's task_diag backend against procps pmap, pmap -x and pmap -x of
 # a thread, on quiet processes of ours: two sleepers, a sleeper run from
@@ -232,6 +247,7 @@ td_pmap_same() {
 	[ "$want" -eq 0 ] && compare /tmp/pmap.out /tmp/tdpmap.out
 }
 
+part_t0=$(uptime_s)
 if [ -n "$tdpmap" ]; then
 	sleep 1001 &
 	td_sleep=$!
@@ -303,7 +319,9 @@ if [ -n "$tdpmap" ]; then
 	kill $td_sleep $td_deleted $td_python 2> /dev/null
 	wait $td_sleep $td_deleted $td_python 2> /dev/null
 fi
+duration "run.sh: tdpmap against pmap" "$part_t0"
 
+part_t0=$(uptime_s)
 if [ -n "$backends" ]; then
 	if "$backends" --test-threads=1 > /tmp/backends.out 2>&1 &&
 		grep -q "test result: ok. [1-9]" /tmp/backends.out; then
@@ -313,9 +331,10 @@ if [ -n "$backends" ]; then
 			"$(tail -c 3000 /tmp/backends.out)"
 	fi
 fi
+duration "run.sh: the client's backends test" "$part_t0"
 
 echo "1..$n"
-duration "run.sh checks (tdps, tdpmap, the client's backends)" "$checks_t0"
+duration "run.sh checks, all" "$checks_t0"
 
 # The functional tests print their own TAP, counted by the xtask; each
 # kselftest harness program sets its own per-test timeouts. A program that
