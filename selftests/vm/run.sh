@@ -117,10 +117,9 @@ only_pids() {
 }
 
 compare_either() {
-	# compare_either BEFORE AFTER FILE: FILE, not just a header, equals
-	# BEFORE or AFTER (a diff against BEFORE when neither)
-	[ "$(wc -l < "$3")" -gt 1 ] &&
-		{ cmp -s "$1" "$3" || cmp -s "$2" "$3" || diff -u "$1" "$3"; }
+	# compare_either BEFORE AFTER FILE: compare BEFORE FILE, or failing
+	# that compare AFTER FILE (whose diff is shown)
+	compare "$1" "$3" > /dev/null || compare "$2" "$3"
 }
 
 compare_rows() {
