@@ -42,11 +42,13 @@ ulimit -s 8192
 TIMEFORMAT=%3R
 tmp=$(mktemp -d -p /dev/shm)
 
-# The guest's root is a 9p share without a page cache: every exec reads the
-# program and its libraries from the host again, some 40-60 ms under TCG,
-# which would swamp the faster side. So every program timed runs from a
-# tmpfs copy, dynamic ones through a copy of their loader and libraries:
-# the same treatment for both sides.
+# The guest's root is a 9p share. Without a page cache (virtme-ng's own
+# mount) every exec read the program and its libraries from the host again,
+# some 40-60 ms under TCG, which would swamp the faster side; the xtask
+# mounts it with cache=loose now, but what 9p keeps still depends on what
+# ran before. So every program timed runs from a tmpfs copy, dynamic ones
+# through a copy of their loader and libraries: the same treatment for both
+# sides.
 # stage NAME PATH: prints the command that runs the staged copy of PATH.
 stage() {
 	local name=$1 path=$2 dir=$tmp/stage/$1 deps interp lib
