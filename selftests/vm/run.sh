@@ -116,11 +116,6 @@ only_pids() {
 		NR == 1 || ($1 in keep)' "$2" > "$2.only" && mv "$2.only" "$2"
 }
 
-compare_either() {
-	# compare_either BEFORE AFTER FILE: compare BEFORE FILE, or failing
-	# that compare AFTER FILE (whose diff is shown)
-	compare "$1" "$3" > /dev/null || compare "$2" "$3"
-}
 
 compare_rows() {
 	# compare_rows FILE_A FILE_B: equal and not empty
@@ -166,22 +161,21 @@ if [ -n "$tdps" ]; then
 	# spends seconds of CPU starting a program), so that field is replaced
 	# on both sides of u and aux (and the spacing made one blank). The
 	# integer C of -f, -F, -l and c falls by one as the seconds pass: tdps
-	# runs between two ps runs and must match one of them.
+	# runs between two ps runs and must match one of them (the second ps
+	# runs only when the first differs).
 	for fmt in u -f -F -l j \
 		"-o user,ruser,group,uid,euid,gid,rss,vsz,sz,%mem,c,time,stime,tty,stat,ni,pri,psr,nlwp,f,cmd,args,comm"; do
 		# shellcheck disable=SC2086 # the format's words are separate on purpose
 		ps -p "$sleepers" $fmt > /tmp/ps.out
 		# shellcheck disable=SC2086
 		"$tdps" --backend task-diag -p "$sleepers" $fmt > /tmp/tdps.out
-		# shellcheck disable=SC2086
-		ps -p "$sleepers" $fmt > /tmp/ps.after
-		if [ "$fmt" = u ]; then
-			no_cpu /tmp/ps.out
-			no_cpu /tmp/ps.after
-			no_cpu /tmp/tdps.out
+		[ "$fmt" = u ] && no_cpu /tmp/ps.out && no_cpu /tmp/tdps.out
+		if ! compare /tmp/ps.out /tmp/tdps.out > /dev/null; then
+			# shellcheck disable=SC2086
+			ps -p "$sleepers" $fmt > /tmp/ps.out
+			[ "$fmt" = u ] && no_cpu /tmp/ps.out
 		fi
-		same "tdps -p SLEEPERS $fmt matches ps" \
-			compare_either /tmp/ps.out /tmp/ps.after /tmp/tdps.out
+		same "tdps -p SLEEPERS $fmt matches ps" compare /tmp/ps.out /tmp/tdps.out
 	done
 	ps aux > /tmp/ps.all
 	"$tdps" --backend task-diag aux > /tmp/tdps.all
