@@ -116,6 +116,18 @@ only_pids() {
 		NR == 1 || ($1 in keep)' "$2" > "$2.only" && mv "$2.only" "$2"
 }
 
+sleepers_in() {
+	# sleepers_in FMT OUT PROGRAM [ARGS...]: PROGRAM ARGS -p SLEEPERS FMT
+	# into OUT, the %CPU field blanked for u
+	fmt_=$1
+	out_=$2
+	shift 2
+	# shellcheck disable=SC2086 # the format's words are separate on purpose
+	"$@" -p "$sleepers" $fmt_ > "$out_"
+	if [ "$fmt_" = u ]; then
+		no_cpu "$out_"
+	fi
+}
 
 compare_rows() {
 	# compare_rows FILE_A FILE_B: equal and not empty
@@ -165,15 +177,10 @@ if [ -n "$tdps" ]; then
 	# runs only when the first differs).
 	for fmt in u -f -F -l j \
 		"-o user,ruser,group,uid,euid,gid,rss,vsz,sz,%mem,c,time,stime,tty,stat,ni,pri,psr,nlwp,f,cmd,args,comm"; do
-		# shellcheck disable=SC2086 # the format's words are separate on purpose
-		ps -p "$sleepers" $fmt > /tmp/ps.out
-		# shellcheck disable=SC2086
-		"$tdps" --backend task-diag -p "$sleepers" $fmt > /tmp/tdps.out
-		[ "$fmt" = u ] && no_cpu /tmp/ps.out && no_cpu /tmp/tdps.out
+		sleepers_in "$fmt" /tmp/ps.out ps
+		sleepers_in "$fmt" /tmp/tdps.out "$tdps" --backend task-diag
 		if ! compare /tmp/ps.out /tmp/tdps.out > /dev/null; then
-			# shellcheck disable=SC2086
-			ps -p "$sleepers" $fmt > /tmp/ps.out
-			[ "$fmt" = u ] && no_cpu /tmp/ps.out
+			sleepers_in "$fmt" /tmp/ps.out ps
 		fi
 		same "tdps -p SLEEPERS $fmt matches ps" compare /tmp/ps.out /tmp/tdps.out
 	done
