@@ -261,6 +261,7 @@ fn run() -> Result<bool, String> {
         utf8: screen::utf8_locale(),
         unix_f: cmd.formats.unix_f,
         bsd_c: cmd.bsd_c,
+        times: Default::default(),
     };
     let mut client = Client::open(cmd.backend).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(64 << 10);

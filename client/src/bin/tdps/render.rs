@@ -276,6 +276,7 @@ mod tests {
             utf8: true,
             unix_f: false,
             bsd_c: false,
+            times: Default::default(),
         };
         let mut out = Vec::new();
         if layout.has_header() {

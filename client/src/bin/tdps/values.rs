@@ -3,6 +3,8 @@
 //! The text of each column for one task, as procps' pr_*() functions
 //! print it.
 
+use std::io::Write as _;
+
 use chrono::{Datelike, Local, TimeZone};
 use task_diag::Task;
 
@@ -27,6 +29,30 @@ pub struct Context {
     pub unix_f: bool,
     /// `c`: `args` shows the command name.
     pub bsd_c: bool,
+    /// The last start time shown.
+    pub times: TimeMemo,
+}
+
+/// The text of the last start time shown, by column and second: tasks
+/// come in pid order, which is mostly the order they started in, so that
+/// the next one often started in the same second. Formatting a local time
+/// anew for every line costs more than the rest of the line.
+#[derive(Debug, Default)]
+pub struct TimeMemo {
+    key: Option<(Field, i64)>,
+    text: String,
+}
+
+impl TimeMemo {
+    /// The text of `field` for a task that started at `at` (seconds since
+    /// the epoch), `format` computing it when it is not the last one's.
+    fn get(&mut self, field: Field, at: i64, format: impl FnOnce(i64) -> String) -> &str {
+        if self.key != Some((field, at)) {
+            self.text = format(at);
+            self.key = Some((field, at));
+        }
+        &self.text
+    }
 }
 
 /// `[dd-]hh:mm:ss` (procps' pr_time()).
@@ -197,23 +223,34 @@ pub fn bracketed(task: &Task) -> Vec<u8> {
 /// `+`, or shown as the number when the cut falls in a multibyte
 /// character.
 fn name_cell(name: Option<&[u8]>, id: u32, max: usize, utf8: bool, out: &mut Vec<u8>) -> usize {
-    let number = id.to_string();
-    let name = name.unwrap_or(number.as_bytes());
-    let mut cells = usize::MAX / 2;
-    let mut text = Vec::new();
-    escape(name, &mut cells, utf8, &mut text);
-    let len = usize::MAX / 2 - cells;
+    let start = out.len();
+    let len = match name {
+        Some(name) => {
+            let mut cells = usize::MAX / 2;
+            escape(name, &mut cells, utf8, out);
+            usize::MAX / 2 - cells
+        }
+        // Digits: a cell each.
+        None => push_number(out, id.into()),
+    };
     if len <= max {
-        out.extend_from_slice(&text);
         return len;
     }
-    if max >= 1 && text.get(max - 1).is_some_and(|&b| b < 127) {
-        out.extend_from_slice(&text[..max - 1]);
+    if max >= 1 && out.get(start + max - 1).is_some_and(|&b| b < 127) {
+        out.truncate(start + max - 1);
         out.push(b'+');
         return max;
     }
-    out.extend_from_slice(number.as_bytes());
-    number.len()
+    out.truncate(start);
+    push_number(out, id.into())
+}
+
+/// Appends the decimal digits of `n` to `out`; returns how many bytes.
+fn push_number(out: &mut Vec<u8>, n: i64) -> usize {
+    let start = out.len();
+    // Writing to a `Vec` cannot fail.
+    let _ = write!(out, "{n}");
+    out.len() - start
 }
 
 /// The kernel function the thread `tid` sleeps in, as procps'
@@ -258,7 +295,7 @@ pub fn cell(
         out.extend_from_slice(s.as_bytes());
         s.len()
     };
-    let number = |out: &mut Vec<u8>, n: i64| text(out, &n.to_string());
+    let number = push_number;
     match field {
         Field::Tgid => number(out, task.tgid.into()),
         Field::Tid => number(out, task.pid.into()),
@@ -306,25 +343,28 @@ pub fn cell(
         Field::Rgid => number(out, creds.gid.into()),
         Field::Sgid => number(out, creds.sgid.into()),
         Field::Fgid => number(out, creds.fsgid.into()),
-        Field::Rss => text(out, &(statm.total_rss * page_kb).to_string()),
-        Field::Vsz => text(out, &(statm.total_vm * page_kb).to_string()),
-        Field::Sz => text(out, &statm.total_vm.to_string()),
+        Field::Rss => number(out, (statm.total_rss * page_kb).cast_signed()),
+        Field::Vsz => number(out, (statm.total_vm * page_kb).cast_signed()),
+        Field::Sz => number(out, statm.total_vm.cast_signed()),
         Field::Pmem => text(out, &pmem(statm.total_rss * page_kb, sys.mem_total)),
         Field::Pcpu => text(out, &pcpu(sys.utilization(ticks, stat.start_time))),
         Field::C => text(out, &c(sys.utilization(ticks, stat.start_time))),
         Field::Time => text(out, &clock_time(ticks / sys.hertz)),
-        Field::Times => text(out, &(ticks / sys.hertz).to_string()),
+        Field::Times => number(out, (ticks / sys.hertz).cast_signed()),
         Field::Bsdtime => text(out, &bsd_time(ticks / sys.hertz)),
         Field::Etime => text(out, &elapsed_time(sys.elapsed(stat.start_time))),
-        Field::Etimes => text(out, &sys.elapsed(stat.start_time).to_string()),
-        Field::Start => text(out, &start(sys.start_of(stat.start_time), sys.now)),
-        Field::Lstart => text(out, &lstart(sys.start_of(stat.start_time))),
-        Field::Stime => text(out, &stime(sys.start_of(stat.start_time), sys.now)),
-        Field::Bsdstart => text(out, &bsd_start(sys.start_of(stat.start_time), sys.now)),
-        Field::Tty => {
-            let name = ctx.ttys.name(stat.tty_nr).to_owned();
-            text(out, &name)
+        Field::Etimes => number(out, sys.elapsed(stat.start_time).cast_signed()),
+        Field::Start | Field::Lstart | Field::Stime | Field::Bsdstart => {
+            let at = sys.start_of(stat.start_time);
+            let shown = ctx.times.get(field, at, |at| match field {
+                Field::Start => start(at, sys.now),
+                Field::Lstart => lstart(at),
+                Field::Stime => stime(at, sys.now),
+                _ => bsd_start(at, sys.now),
+            });
+            text(out, shown)
         }
+        Field::Tty => text(out, ctx.ttys.name(stat.tty_nr)),
         // SCHED_OTHER and SCHED_BATCH have a nice value.
         Field::Nice if matches!(stat.policy, 0 | 3) => number(out, stat.nice.into()),
         Field::Nice => text(out, "-"),
