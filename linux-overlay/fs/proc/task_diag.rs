@@ -1053,11 +1053,19 @@ impl VmaRecords<'_> {
             return Ok(0);
         }
         let maps = mm.mmap_read_lock_killable()?;
+        let mut vmas = maps.proc_vmas(addr, self.name);
         let mut last = addr;
         let mut n = 0;
-        for vma in maps.proc_vmas(addr) {
+        while let Some(vma) = vmas.next() {
+            let name = match vmas.name(vma) {
+                Ok(name) => name,
+                // Longer than PATH_MAX: sent without its name, as the header
+                // says.
+                Err(e) if e == ENAMETOOLONG => &[],
+                Err(e) => return Err(e),
+            };
             let dst = dst.get_mut(n..).unwrap_or_default();
-            let Some(len) = vma_record(vma, self.stat, self.name, dst)? else {
+            let Some(len) = vma_record(vma, self.stat, name, dst) else {
                 self.more = Some(last);
                 break;
             };
@@ -1071,29 +1079,16 @@ impl VmaRecords<'_> {
 }
 
 /// Writes the record of `vma` at the start of `dst`, with its statistics
-/// when `stat`, its name first written into `name` ([`PATH_MAX`] bytes);
-/// returns its length, or `None` when it does not fit.
-fn vma_record(vma: &VmaRef, stat: bool, name: &mut [u8], dst: &mut [u8]) -> Result<Option<usize>> {
+/// when `stat`, with `name` (NUL-terminated, or empty for none); returns
+/// its length, or `None` when it does not fit.
+fn vma_record(vma: &VmaRef, stat: bool, name: &[u8], dst: &mut [u8]) -> Option<usize> {
     let stat_len = if stat { size_of::<VmaStat>() } else { 0 };
     let name_off = size_of::<Vma>() + stat_len;
-    let name_len = match vma.proc_name(name) {
-        Ok(n) => n,
-        // Longer than PATH_MAX: sent without its name, as the header says.
-        Err(e) if e == ENAMETOOLONG => 0,
-        Err(e) => return Err(e),
-    };
+    let name_len = name.len();
     let len = (name_off + name_len + 7) & !7;
-    let (Some(dst_name), Some(src_name)) = (
-        dst.get_mut(name_off..name_off + name_len),
-        name.get(..name_len),
-    ) else {
-        return Ok(None);
-    };
-    dst_name.copy_from_slice(src_name);
-    let Some(pad) = dst.get_mut(name_off + name_len..len) else {
-        return Ok(None);
-    };
-    pad.fill(0);
+    dst.get_mut(name_off..name_off + name_len)?
+        .copy_from_slice(name);
+    dst.get_mut(name_off + name_len..len)?.fill(0);
 
     let mut rec = Vma::default();
     vma.proc_record(&mut rec.0);
@@ -1111,7 +1106,7 @@ fn vma_record(vma: &VmaRef, stat: bool, name: &mut [u8], dst: &mut [u8]) -> Resu
         put(dst, size_of::<Vma>(), &st);
     }
     put(dst, 0, &rec);
-    Ok(Some(len))
+    Some(len)
 }
 
 /// Copies `v` into `dst` at `off`, which the caller made room for.

@@ -11,6 +11,7 @@
 #include <uapi/linux/task_diag.h>
 
 struct mm_struct;
+struct path;
 struct pid_namespace;
 struct task_struct;
 struct vm_area_struct;
@@ -30,7 +31,8 @@ struct vm_area_struct *proc_task_diag_vma_next(struct vma_iterator *vmi,
 					       struct mm_struct *mm,
 					       unsigned long addr);
 void proc_task_diag_vma(struct vm_area_struct *vma, struct task_diag_vma *rec);
-int proc_task_diag_vma_name(struct vm_area_struct *vma, char *buf, size_t size);
+int proc_task_diag_vma_name(struct vm_area_struct *vma, char *buf,
+			    size_t size, const struct path **last);
 void proc_task_diag_vma_stat(struct vm_area_struct *vma,
 			     struct task_diag_vma_stat *st);
 

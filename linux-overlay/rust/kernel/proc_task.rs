@@ -6,6 +6,8 @@
 //!
 //! C header: [`include/linux/proc_task_diag.h`](srctree/include/linux/proc_task_diag.h)
 
+use core::ptr;
+
 use crate::{
     bindings,
     error::{Error, Result},
@@ -90,8 +92,9 @@ impl MmWithUser {
 impl MmapReadGuard<'_> {
     /// The mappings `/proc/PID/maps` shows, in its order, from the first
     /// that ends above `addr` (0 for all of them), the gate area last: the
-    /// walk resumes where one that ended at `addr` stopped.
-    pub fn proc_vmas(&self, addr: usize) -> ProcVmas<'_> {
+    /// walk resumes where one that ended at `addr` stopped. [`ProcVmas::name`]
+    /// writes their names into `name`.
+    pub fn proc_vmas<'b>(&self, addr: usize, name: &'b mut [u8]) -> ProcVmas<'_, 'b> {
         let vmi = Opaque::<bindings::vma_iterator>::uninit();
         // SAFETY: The mmap lock of the live mm is held, as the guard exists;
         // `vmi` is writable and the function initialises it.
@@ -101,6 +104,8 @@ impl MmapReadGuard<'_> {
             vmi,
             guard: self,
             addr,
+            name,
+            last: ptr::null(),
         }
     }
 }
@@ -114,13 +119,44 @@ impl MmapReadGuard<'_> {
 /// lifetime `'a`; `addr` is the end of the last mapping given, or the start
 /// address. A `struct vma_iterator` of a read-only walk holds no pointer
 /// into itself and no allocation, so it may be moved and needs no cleanup.
-pub struct ProcVmas<'a> {
+/// `last` is null or the path of the file of a mapping of the mm named
+/// under this hold of the lock, whose name `name` holds.
+pub struct ProcVmas<'a, 'b> {
     vmi: Opaque<bindings::vma_iterator>,
     guard: &'a MmapReadGuard<'a>,
     addr: usize,
+    name: &'b mut [u8],
+    last: *const bindings::path,
 }
 
-impl<'a> Iterator for ProcVmas<'a> {
+impl ProcVmas<'_, '_> {
+    /// The name `/proc/PID/maps` shows for `vma`, a mapping of the walk,
+    /// NUL-terminated, written into the walk's buffer; empty when the
+    /// mapping has none, `ENAMETOOLONG` when the buffer is too small.
+    ///
+    /// The consecutive mappings of one file share the name looked up for
+    /// the first of them.
+    pub fn name(&mut self, vma: &VmaRef) -> Result<&[u8]> {
+        // SAFETY: `vma` is valid under the mmap lock, held for the walk;
+        // `name` is writable for its length. By the type invariants, `last`
+        // is null or a path whose name `name` holds, and the function only
+        // compares it with the path of `vma` before it sets it.
+        let n = unsafe {
+            bindings::proc_task_diag_vma_name(
+                vma.as_ptr(),
+                self.name.as_mut_ptr().cast(),
+                self.name.len(),
+                &mut self.last,
+            )
+        };
+        // INVARIANT: The function left `last` null, or set it to the path
+        // of `vma`, whose name it wrote into `name`.
+        let n = usize::try_from(n).map_err(|_| Error::from_errno(n))?;
+        Ok(self.name.get(..n).unwrap_or_default())
+    }
+}
+
+impl<'a> Iterator for ProcVmas<'a, '_> {
     type Item = &'a VmaRef;
 
     fn next(&mut self) -> Option<&'a VmaRef> {
@@ -155,18 +191,6 @@ impl VmaRef {
         unsafe {
             bindings::proc_task_diag_vma(self.as_ptr(), (out as *mut uapi::task_diag_vma).cast())
         }
-    }
-
-    /// Writes the name `/proc/PID/maps` shows for the mapping into `buf`,
-    /// NUL-terminated; returns its length with the NUL, 0 when the mapping
-    /// has none, `ENAMETOOLONG` when `buf` is too small.
-    pub fn proc_name(&self, buf: &mut [u8]) -> Result<usize> {
-        // SAFETY: `self` is valid under its mmap lock; `buf` is writable for
-        // its length.
-        let n = unsafe {
-            bindings::proc_task_diag_vma_name(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len())
-        };
-        usize::try_from(n).map_err(|_| Error::from_errno(n))
     }
 
     /// The page statistics `/proc/PID/smaps` shows for the mapping.
