@@ -3,10 +3,9 @@
  * A randomised robustness test of /proc/task_diag: random requests (lengths,
  * nlmsg_len, show_flags with unknown bits, strategies, pids, reserved and
  * trailing bytes), random read sizes and unwritable buffers, a file shared
- * by root and a process of nobody, and a fork/exit storm behind it all,
- * in a pid namespace and a /proc of its own. Every response must be well
- * formed (the checks of td_parse()) and every error one that the header
- * documents for the call.
+ * by root and a process of nobody, and a fork/exit storm behind it all.
+ * Every response must be well formed (the checks of td_parse()) and every
+ * error one that the header documents for the call.
  *
  * TD_RANDOM_SECONDS (default 60) bounds its run time, TD_RANDOM_SEED makes
  * a run repeatable; it stops after 100,000 transactions in any case.
@@ -22,9 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sched.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -131,7 +128,6 @@ struct ctx {
 	int			sock;		/* to the helper */
 	pid_t			helper;
 	pid_t			targets[12];
-	pid_t			root_proc;	/* a process of root, not ours */
 	int			nr_targets;
 	unsigned char		*wbuf;
 	unsigned char		*rbuf;
@@ -376,10 +372,9 @@ static void do_write(struct ctx *c, struct stream *s)
 }
 
 /*
- * Checks a read of a dump that nobody wrote or read: no task of root's
- * threaded process, and, when nobody read it (@by_nobody), not our process
- * (pid 1 of the namespace) either; when we read it, our own process may be
- * there (a task may always read its own process).
+ * Checks a read of a dump that nobody wrote or read: no pid 1, and, when
+ * nobody read it (@by_nobody), not our process either; when we read it, our
+ * own threads may be there (a task may always read its own process).
  */
 static void check_restricted(struct ctx *c, const unsigned char *buf, size_t n,
 			     bool by_nobody)
@@ -396,8 +391,7 @@ static void check_restricted(struct ctx *c, const unsigned char *buf, size_t n,
 		if (h.nlmsg_type == TASK_DIAG_CMD_GET &&
 		    h.nlmsg_len >= NLMSG_HDRLEN + sizeof(m)) {
 			memcpy(&m, buf + off + NLMSG_HDRLEN, sizeof(m));
-			if ((pid_t)m.tgid == c->root_proc ||
-			    (by_nobody && (pid_t)m.tgid == getpid()))
+			if (m.pid == 1 || (by_nobody && (pid_t)m.tgid == getpid()))
 				fail(c, "nobody was shown task %u of root", m.pid);
 		}
 		off += NLMSG_ALIGN(h.nlmsg_len);
@@ -527,34 +521,13 @@ TEST_F_TIMEOUT(rnd, random_requests_and_reads, 400)
 	struct stream streams[2] = { 0 };
 	pid_t tids[3], dead;
 	struct ctx c = { 0 };
-	int sv[2], i, status;
-	pid_t init;
+	int sv[2], i;
 	time_t end;
 
 	if (seconds > 300)
 		seconds = 300;
 	rnd_state = seed * 2 + 1;
 	ksft_print_msg("seed %lu, %lu s\n", seed, seconds);
-
-	/*
-	 * The run goes on in a pid namespace with a /proc of its own, whose
-	 * init is the reader: a whole dump (ALL, ALL_THREAD, CHILDREN) walks
-	 * the test's tasks, not the guest's kernel threads, and the run makes
-	 * several times more transactions. The checks of the init reach the
-	 * harness through _metadata, which forks share; the other tasks of
-	 * the namespace die with it.
-	 */
-	ASSERT_EQ(0, unshare(CLONE_NEWNS | CLONE_NEWPID));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	init = fork();
-	ASSERT_LE(0, init);
-	if (init > 0) {
-		ASSERT_EQ(init, waitpid(init, &status, 0));
-		ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
-		return;
-	}
-	ASSERT_EQ(0, mount("proc", "/proc", "proc",
-			   MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
 
 	c.h = mmap(NULL, sizeof(*c.h), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -571,9 +544,8 @@ TEST_F_TIMEOUT(rnd, random_requests_and_reads, 400)
 	/* Tasks to name: ours, threads, a nobody, a big one, a dead one. */
 	c.targets[c.nr_targets++] = getpid();
 	ASSERT_EQ(0, spawn_sleepers(&self->kids, 4, "td rnd", 0, NULL));
-	c.root_proc = spawn_threaded(&self->kids, 3, tids);
-	ASSERT_LT(0, c.root_proc);
-	c.targets[c.nr_targets++] = c.root_proc;
+	c.targets[c.nr_targets] = spawn_threaded(&self->kids, 3, tids);
+	ASSERT_LT(0, c.targets[c.nr_targets++]);
 	c.targets[c.nr_targets++] = tids[2];
 	c.targets[c.nr_targets] = spawn_nobody_sleeper(&self->kids);
 	ASSERT_LT(0, c.targets[c.nr_targets++]);
