@@ -154,13 +154,13 @@ fn compare_common(before: &[u8], ours: &[u8], after: &[u8], key: usize) -> Resul
         if matches.iter().all(Option::is_none) {
             continue; // came or went between the runs
         }
-        let as_worker = without_workqueue(line);
-        if !matches.contains(&Some(line))
-            && !matches
+        if !matches.contains(&Some(line)) && {
+            let as_worker = without_workqueue(line);
+            !matches
                 .iter()
                 .flatten()
                 .any(|l| without_workqueue(l) == as_worker)
-        {
+        } {
             return Err(format!(
                 "task {k}: tdps {:?}, ps {:?} / {:?}",
                 show(line),
